@@ -1,0 +1,488 @@
+//! The INI dialect of `~/.aws/config` and `~/.aws/credentials`, read as AWS CLI
+//! reads it: Python's `configparser.RawConfigParser` with its defaults, then
+//! botocore's `raw_config_parse` (AWS-CLI-PRESIGN.md, section 2.2).
+//!
+//! What it matches, rule by rule:
+//! - lines end at `\n`, `\r\n` or a lone `\r` (Python's universal newlines);
+//! - `#` and `;` start a comment only as the first non-blank character of a
+//!   line; there are no inline comments (`region = x # c` keeps `x # c`);
+//! - `=` and `:` both separate a key from its value, at the first of either;
+//!   keys are lower-cased, section names keep their case;
+//! - a line indented deeper than the key line above it continues that value;
+//!   blank lines inside a value are kept, trailing ones are dropped;
+//! - a value that starts with a newline (`s3 =` then indented lines) is a
+//!   nested table: each line splits at its first `=`, nested keys keep case;
+//! - `[DEFAULT]` is not a section but defaults inherited by every section;
+//! - strict: the same section twice, the same key twice in a section, a key
+//!   before any section, a line that is neither, or a nested line without `=`
+//!   make the whole file unreadable ("Unable to parse config file").
+//!
+//! The `configparser` crate accepts several of these files silently (see
+//! `tests/configparser_crate.rs`), which is why this module exists.
+
+use std::fmt;
+
+/// One value of a section: plain text, or the nested table of `key =` followed
+/// by indented `name = value` lines.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Nested(Vec<(String, String)>),
+}
+
+impl Value {
+    /// The text of a plain value; `None` for a nested table.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Value::Text(t) => Some(t),
+            Value::Nested(_) => None,
+        }
+    }
+
+    /// The value of `name` in a nested table (the last one wins, as in a
+    /// Python dict); `None` for plain text.
+    pub fn nested(&self, name: &str) -> Option<&str> {
+        match self {
+            Value::Nested(pairs) => pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str()),
+            Value::Text(_) => None,
+        }
+    }
+}
+
+// Values may hold secrets: never show them.
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Text(_) => f.write_str("Text(..)"),
+            Value::Nested(pairs) => f
+                .debug_list()
+                .entries(pairs.iter().map(|(k, _)| k))
+                .finish(),
+        }
+    }
+}
+
+/// A section with the `[DEFAULT]` keys it inherits already merged in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Section {
+    entries: Vec<(String, Value)>,
+}
+
+impl Section {
+    /// The value of key `name` (keys are stored lower-cased).
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.entries.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// The plain-text value of key `name`.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Value::text)
+    }
+
+    /// Whether key `name` is present, whatever its value.
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// Sets `name`, replacing an earlier value (Python's `dict.update`).
+    pub fn set(&mut self, name: String, value: Value) {
+        match self.entries.iter_mut().find(|(k, _)| *k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.entries.push((name, value)),
+        }
+    }
+
+    /// Every key of this section, in file order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// Copies every key of `other` over this section's.
+    pub fn update(&mut self, other: &Section) {
+        for (k, v) in &other.entries {
+            self.set(k.clone(), v.clone());
+        }
+    }
+}
+
+/// A parsed file: its sections in the order they first appear.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ini {
+    pub sections: Vec<(String, Section)>,
+}
+
+impl Ini {
+    /// The section named exactly `name`.
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s)
+    }
+}
+
+/// Why a file could not be parsed. It names the line but never quotes it:
+/// a malformed line may be a pasted secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct ParseError {
+    pub line: usize,
+    pub reason: String,
+}
+
+const DEFAULT_SECTION: &str = "DEFAULT";
+
+/// Python's `str.isspace`, which also counts the separators U+001C..U+001F.
+pub(crate) fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+fn py_strip(s: &str) -> &str {
+    s.trim_matches(is_py_space)
+}
+
+/// Splits at `\r\n`, `\r` and `\n`, as Python reads a text file.
+fn file_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        match rest.find(['\r', '\n']) {
+            Some(i) => {
+                let line = &rest[..i];
+                let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = &rest[i + skip..];
+                Some(line)
+            }
+            None => {
+                let line = rest;
+                rest = "";
+                Some(line)
+            }
+        }
+    })
+}
+
+/// Python's `str.splitlines`, used by botocore on nested values.
+fn py_splitlines(text: &str) -> impl Iterator<Item = &str> {
+    const BREAKS: &[char] = &[
+        '\n', '\r', '\u{0b}', '\u{0c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}',
+        '\u{2029}',
+    ];
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        match rest.find(BREAKS) {
+            Some(i) => {
+                let line = &rest[..i];
+                let skip = if rest[i..].starts_with("\r\n") {
+                    2
+                } else {
+                    rest[i..].chars().next().map_or(1, char::len_utf8)
+                };
+                rest = &rest[i + skip..];
+                Some(line)
+            }
+            None => {
+                let line = rest;
+                rest = "";
+                Some(line)
+            }
+        }
+    })
+}
+
+/// A section while it is being read: values still as lists of lines.
+struct RawSection {
+    name: String,
+    /// Name, lines of the value, and the line number where it starts.
+    options: Vec<(String, Vec<String>, usize)>,
+}
+
+impl RawSection {
+    fn option_mut(&mut self, name: &str) -> Option<&mut Vec<String>> {
+        self.options
+            .iter_mut()
+            .find(|(k, _, _)| k == name)
+            .map(|(_, v, _)| v)
+    }
+}
+
+/// Parses the text of a config or credentials file.
+pub fn parse(text: &str) -> Result<Ini, ParseError> {
+    let mut defaults = RawSection {
+        name: DEFAULT_SECTION.to_owned(),
+        options: Vec::new(),
+    };
+    let mut sections: Vec<RawSection> = Vec::new();
+    // Where the current section lives: None before any header, Some(None) for
+    // [DEFAULT], Some(Some(i)) for sections[i].
+    let mut current: Option<Option<usize>> = None;
+    let mut option: Option<String> = None;
+    let mut indent_level = 0usize;
+    let mut seen_options: Vec<(String, String)> = Vec::new();
+
+    for (index, line) in file_lines(text).enumerate() {
+        let lineno = index + 1;
+        let stripped = py_strip(line);
+        let is_comment = stripped.starts_with('#') || stripped.starts_with(';');
+        let value = if is_comment { "" } else { stripped };
+
+        if value.is_empty() {
+            // A blank line inside a value is part of it; a comment is not.
+            if !is_comment {
+                if let (Some(cur), Some(name)) = (current, option.as_deref()) {
+                    let sect = match cur {
+                        None => &mut defaults,
+                        Some(i) => &mut sections[i],
+                    };
+                    if let Some(lines) = sect.option_mut(name) {
+                        lines.push(String::new());
+                    }
+                }
+            }
+            continue;
+        }
+
+        let cur_indent = line.find(|c: char| !is_py_space(c)).unwrap_or(0);
+        let cur_indent = line[..cur_indent].chars().count();
+        if let (Some(cur), Some(name)) = (current, option.as_deref()) {
+            if cur_indent > indent_level {
+                let sect = match cur {
+                    None => &mut defaults,
+                    Some(i) => &mut sections[i],
+                };
+                if let Some(lines) = sect.option_mut(name) {
+                    lines.push(value.to_owned());
+                }
+                continue;
+            }
+        }
+        indent_level = cur_indent;
+
+        if let Some(header) = section_header(value) {
+            option = None;
+            if header == DEFAULT_SECTION {
+                current = Some(None);
+            } else if sections.iter().any(|s| s.name == header) {
+                return Err(ParseError {
+                    line: lineno,
+                    reason: format!("section [{header}] appears twice"),
+                });
+            } else {
+                sections.push(RawSection {
+                    name: header.to_owned(),
+                    options: Vec::new(),
+                });
+                current = Some(Some(sections.len() - 1));
+            }
+            continue;
+        }
+
+        let Some(cur) = current else {
+            return Err(ParseError {
+                line: lineno,
+                reason: "a setting comes before the first [section] header".to_owned(),
+            });
+        };
+        let Some(at) = value.find(['=', ':']) else {
+            return Err(ParseError {
+                line: lineno,
+                reason: "expected 'name = value', a [section] header or a comment".to_owned(),
+            });
+        };
+        let name = value[..at].trim_end_matches(is_py_space).to_lowercase();
+        if name.is_empty() {
+            return Err(ParseError {
+                line: lineno,
+                reason: "a setting has no name before its '=' or ':'".to_owned(),
+            });
+        }
+        let sect = match cur {
+            None => &mut defaults,
+            Some(i) => &mut sections[i],
+        };
+        let key = (sect.name.clone(), name.clone());
+        if seen_options.contains(&key) {
+            return Err(ParseError {
+                line: lineno,
+                reason: format!("setting '{name}' appears twice in section [{}]", sect.name),
+            });
+        }
+        seen_options.push(key);
+        let val = py_strip(&value[at + 1..]).to_owned();
+        sect.options.push((name.clone(), vec![val], lineno));
+        option = Some(name);
+    }
+
+    let defaults = finish_section(defaults)?;
+    let mut ini = Ini::default();
+    for raw in sections {
+        let name = raw.name.clone();
+        let mut section = defaults.clone();
+        section.update(&finish_section(raw)?);
+        ini.sections.push((name, section));
+    }
+    Ok(ini)
+}
+
+/// `[name]` with anything after the last `]` ignored, as Python's
+/// `\[(?P<header>.+)\]` matches at the start of the line.
+fn section_header(value: &str) -> Option<&str> {
+    let rest = value.strip_prefix('[')?;
+    let close = rest.rfind(']')?;
+    (close > 0).then(|| &rest[..close])
+}
+
+fn finish_section(raw: RawSection) -> Result<Section, ParseError> {
+    let mut section = Section::default();
+    for (name, lines, line) in raw.options {
+        let joined = lines.join("\n");
+        let joined = joined.trim_end_matches(is_py_space);
+        let value = if joined.starts_with('\n') {
+            Value::Nested(parse_nested(joined).ok_or_else(|| ParseError {
+                line,
+                reason: format!(
+                    "a line of the nested setting '{name}' in section [{}] has no '='",
+                    raw.name
+                ),
+            })?)
+        } else {
+            Value::Text(joined.to_owned())
+        };
+        section.set(name, value);
+    }
+    Ok(section)
+}
+
+fn parse_nested(value: &str) -> Option<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    for line in py_splitlines(value) {
+        let line = py_strip(line);
+        if line.is_empty() {
+            continue;
+        }
+        let (k, v) = line.split_once('=')?;
+        pairs.push((py_strip(k).to_owned(), py_strip(v).to_owned()));
+    }
+    Some(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(ini: &Ini, section: &str, key: &str) -> Option<String> {
+        ini.section(section)?.text(key).map(str::to_owned)
+    }
+
+    #[test]
+    fn keys_are_lower_cased_and_sections_keep_case() {
+        let ini = parse("[profile Dev]\nRegion = eu-west-1\n").unwrap();
+        assert_eq!(text(&ini, "profile Dev", "region").as_deref(), Some("eu-west-1"));
+        assert!(ini.section("profile dev").is_none());
+    }
+
+    #[test]
+    fn colon_is_a_delimiter_and_the_first_delimiter_splits() {
+        let ini = parse("[a]\nregion: eu-west-1\nk = x=y:z\nm: a=b\n").unwrap();
+        assert_eq!(text(&ini, "a", "region").as_deref(), Some("eu-west-1"));
+        assert_eq!(text(&ini, "a", "k").as_deref(), Some("x=y:z"));
+        assert_eq!(text(&ini, "a", "m").as_deref(), Some("a=b"));
+    }
+
+    #[test]
+    fn no_inline_comments() {
+        let ini = parse("[a]\nregion = eu-west-2 # c\nk = a;b\n").unwrap();
+        assert_eq!(text(&ini, "a", "region").as_deref(), Some("eu-west-2 # c"));
+        assert_eq!(text(&ini, "a", "k").as_deref(), Some("a;b"));
+    }
+
+    #[test]
+    fn full_line_comments_even_indented() {
+        let ini = parse("# top\n[a]\n  ; note\nk = v\n\t# more\n").unwrap();
+        assert_eq!(text(&ini, "a", "k").as_deref(), Some("v"));
+    }
+
+    #[test]
+    fn crlf_and_lone_cr_end_lines() {
+        let ini = parse("[a]\r\nk = v\r\nm = w\rn = x").unwrap();
+        assert_eq!(text(&ini, "a", "k").as_deref(), Some("v"));
+        assert_eq!(text(&ini, "a", "m").as_deref(), Some("w"));
+        assert_eq!(text(&ini, "a", "n").as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn nested_values_keep_key_case_and_split_at_first_equals() {
+        let ini = parse("[a]\ns3 =\n\taddressing_style=path\n  Endpoint_Url = http://h/?a=b\n\n  x = 1\nregion = r\n").unwrap();
+        let s3 = ini.section("a").unwrap().get("s3").unwrap();
+        assert_eq!(s3.nested("addressing_style"), Some("path"));
+        assert_eq!(s3.nested("Endpoint_Url"), Some("http://h/?a=b"));
+        assert_eq!(s3.nested("x"), Some("1"));
+        assert_eq!(text(&ini, "a", "region").as_deref(), Some("r"));
+    }
+
+    #[test]
+    fn continuation_of_a_plain_value_is_not_nested() {
+        let ini = parse("[a]\nk = first\n  second\n").unwrap();
+        assert_eq!(text(&ini, "a", "k").as_deref(), Some("first\nsecond"));
+    }
+
+    #[test]
+    fn nested_line_without_equals_is_an_error() {
+        assert!(parse("[a]\ns3 =\n  addressing_style\n").is_err());
+    }
+
+    #[test]
+    fn default_section_is_inherited_and_overridden() {
+        let ini = parse("[DEFAULT]\nregion = eu-west-3\nk = d\n[profile dev]\nk = own\n").unwrap();
+        assert_eq!(text(&ini, "profile dev", "region").as_deref(), Some("eu-west-3"));
+        assert_eq!(text(&ini, "profile dev", "k").as_deref(), Some("own"));
+        assert!(ini.section("DEFAULT").is_none());
+    }
+
+    #[test]
+    fn strictness_matches_raw_config_parser() {
+        for bad in [
+            "[a]\n[a]\n",
+            "[a]\nk = 1\nk = 2\n",
+            "[a]\nk = 1\nK = 2\n",
+            "k = 1\n[a]\n",
+            "[a]\njustaword\n",
+            "\u{feff}[a]\nk = v\n",
+            "[a]\n= v\n",
+            "[DEFAULT]\nk = 1\n[DEFAULT]\nk = 2\n",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} should not parse");
+        }
+        // Two [DEFAULT] blocks with different keys are fine, as in Python.
+        assert!(parse("[DEFAULT]\na = 1\n[DEFAULT]\nb = 2\n").is_ok());
+    }
+
+    #[test]
+    fn header_text_after_the_last_bracket_is_ignored() {
+        let ini = parse("[default] # c\nk = v\n[a] [b]\nm = n\n").unwrap();
+        assert_eq!(text(&ini, "default", "k").as_deref(), Some("v"));
+        assert_eq!(text(&ini, "a] [b", "m").as_deref(), Some("n"));
+    }
+
+    #[test]
+    fn errors_name_the_line_but_never_quote_it() {
+        let err = parse("[a]\nk = v\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n").unwrap_err();
+        assert_eq!(err.line, 3);
+        assert!(!err.to_string().contains("EXAMPLEKEY"));
+    }
+
+    #[test]
+    fn debug_never_shows_values() {
+        let ini = parse("[a]\naws_secret_access_key = hunter2\n").unwrap();
+        assert!(!format!("{ini:?}").contains("hunter2"));
+    }
+}

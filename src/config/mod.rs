@@ -1,0 +1,284 @@
+//! Configuration resolution as AWS CLI v2 does it: which profile, which
+//! credentials, which region, which endpoint (AWS-CLI-PRESIGN.md §2-§5).
+//!
+//! Precedence, highest first:
+//! - profile: `--profile`, `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, `default`;
+//! - credentials: see [`chain`];
+//! - region: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's
+//!   `region`; none at all means the global endpoint, scope `us-east-1`;
+//! - endpoint: `--endpoint-url`, then (unless `ignore_configured_endpoint_urls`)
+//!   `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, the profile's `services`
+//!   section `s3 = endpoint_url`, the profile's `endpoint_url`.
+//!
+//! Every decision is written to a trail that `--debug` prints; the trail never
+//! holds a secret.
+
+pub mod chain;
+pub mod files;
+pub mod ini;
+pub mod process;
+pub mod shlex;
+
+use crate::credentials::Credentials;
+use crate::endpoint::{AddressingStyle, CustomEndpoint, EndpointConfig};
+use crate::error::{Error, Result};
+use crate::system::System;
+use files::SharedFiles;
+use ini::Section;
+
+/// What the command line says, above every other source.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `--profile`.
+    pub profile: Option<String>,
+    /// `--region`.
+    pub region: Option<String>,
+    /// `--endpoint-url` / `--endpoint`.
+    pub endpoint_url: Option<String>,
+    /// `--no-sign-request`: no credentials are looked up.
+    pub no_sign_request: bool,
+}
+
+/// The outcome of resolution.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The selected profile, if one was selected.
+    pub profile: Option<String>,
+    /// The credentials, or `None` when no source had any (or unsigned).
+    pub credentials: Option<Credentials>,
+    /// Where every setting came from, one line each, for `--debug`.
+    pub trail: Vec<String>,
+    /// The endpoint settings.
+    pub endpoint: EndpointConfig,
+}
+
+/// Resolves profile, credentials, region and endpoint from `sys`.
+pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
+    let mut trail = Vec::new();
+    let files = SharedFiles::load(sys)?;
+    let found = |f: bool| if f { "read" } else { "not found" };
+    trail.push(format!("config file: {} ({})", files.config_path.display(), found(files.config_found)));
+    trail.push(format!(
+        "credentials file: {} ({})",
+        files.credentials_path.display(),
+        found(files.credentials_found)
+    ));
+
+    let (profile, profile_source) = match &overrides.profile {
+        Some(p) => (Some(p.clone()), "--profile"),
+        None => match sys.var("AWS_PROFILE") {
+            Some(p) => (Some(p), "AWS_PROFILE"),
+            None => match sys.var("AWS_DEFAULT_PROFILE") {
+                Some(p) => (Some(p), "AWS_DEFAULT_PROFILE"),
+                None => (None, "default"),
+            },
+        },
+    };
+    let scoped = match &profile {
+        Some(name) => files
+            .merged_profile(name)
+            .ok_or_else(|| Error::ProfileNotFound(name.clone()))?,
+        None => files.merged_profile("default").unwrap_or_default(),
+    };
+    let provider_profile = profile.as_deref().unwrap_or("default");
+    trail.push(format!("profile: {provider_profile} (from {profile_source})"));
+
+    let credentials = if overrides.no_sign_request {
+        trail.push("credentials: none (--no-sign-request)".to_owned());
+        None
+    } else {
+        let input = chain::ChainInput {
+            profile: provider_profile,
+            from_flag: overrides.profile.is_some(),
+            scoped: &scoped,
+        };
+        match chain::resolve(sys, &files, &input)? {
+            Some(found) => {
+                trail.push(format!(
+                    "credentials: access key {} from {}{}",
+                    found.credentials.access_key_id,
+                    found.source,
+                    if found.credentials.session_token.is_some() {
+                        ", with a session token"
+                    } else {
+                        ""
+                    }
+                ));
+                Some(found.credentials)
+            }
+            None => {
+                trail.push("credentials: none found".to_owned());
+                None
+            }
+        }
+    };
+
+    let endpoint = endpoint_config(sys, overrides, &files, &scoped, &mut trail)?;
+    Ok(Resolved {
+        profile,
+        credentials,
+        trail,
+        endpoint,
+    })
+}
+
+/// botocore's `ensure_boolean` on a string: `true` in any case.
+fn boolean(value: &str) -> bool {
+    value.eq_ignore_ascii_case("true")
+}
+
+/// An environment variable, else a profile key, as a boolean.
+fn env_or_profile_flag(sys: &dyn System, scoped: &Section, env: &str, key: &str) -> bool {
+    match sys.var(env) {
+        Some(v) => boolean(&v),
+        None => scoped.text(key).is_some_and(boolean),
+    }
+}
+
+fn endpoint_config(
+    sys: &dyn System,
+    overrides: &Overrides,
+    files: &SharedFiles,
+    scoped: &Section,
+    trail: &mut Vec<String>,
+) -> Result<EndpointConfig> {
+    let s3 = scoped.get("s3");
+    let s3_key = |k: &str| s3.and_then(|v| v.nested(k));
+
+    // Region.
+    let region_sources = [
+        ("--region", overrides.region.clone()),
+        ("AWS_REGION", sys.var("AWS_REGION")),
+        ("AWS_DEFAULT_REGION", sys.var("AWS_DEFAULT_REGION")),
+        ("the profile's region", scoped.text("region").map(str::to_owned)),
+    ];
+    let (mut region, region_source) = region_sources
+        .into_iter()
+        .find_map(|(source, value)| value.map(|v| (Some(v), source)))
+        .unwrap_or((None, "nowhere: global endpoint, scope us-east-1"));
+
+    let mut fips = env_or_profile_flag(sys, scoped, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint");
+    if let Some(r) = &region {
+        validate_region(r)?;
+        // A FIPS pseudo-region (`fips-us-east-1`, `us-east-1-fips`) turns
+        // FIPS on and names the real region.
+        let normal = r.replace("fips-", "").replace("-fips", "");
+        if normal != *r {
+            fips = true;
+            region = Some(normal);
+        }
+    }
+    trail.push(format!(
+        "region: {} (from {region_source})",
+        region.as_deref().unwrap_or("(none)")
+    ));
+
+    // Custom endpoint.
+    let ignore_configured = match sys.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
+        Some(v) => boolean(&v),
+        None => scoped.text("ignore_configured_endpoint_urls").is_some_and(boolean),
+    };
+    let custom = if let Some(url) = &overrides.endpoint_url {
+        if url::split(url).is_ok_and(|u| u.scheme.is_empty()) {
+            return Err(Error::Usage(format!(
+                "bad value for --endpoint-url \"{url}\": scheme is missing (use http://HOST/ or https://HOST/)"
+            )));
+        }
+        Some((url.clone(), "--endpoint-url".to_owned()))
+    } else if ignore_configured {
+        trail.push("configured endpoints ignored (ignore_configured_endpoint_urls)".to_owned());
+        None
+    } else {
+        configured_endpoint(sys, files, scoped)?
+    };
+    let custom = match custom {
+        Some((url, source)) => {
+            trail.push(format!("endpoint: {url} (from {source})"));
+            Some(CustomEndpoint::parse(&url)?)
+        }
+        None => {
+            trail.push("endpoint: AWS's, from the region".to_owned());
+            None
+        }
+    };
+
+    let addressing_style = match s3_key("addressing_style") {
+        Some(v) => AddressingStyle::parse(v)?,
+        None => AddressingStyle::Auto,
+    };
+    let accelerate = s3_key("use_accelerate_endpoint").is_some_and(boolean);
+    let dualstack = matches!(s3_key("use_dualstack_endpoint"), Some("true" | "True"))
+        || env_or_profile_flag(sys, scoped, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint");
+    let use_arn_region = match sys.var("AWS_S3_USE_ARN_REGION") {
+        Some(v) => boolean(&v),
+        None => scoped
+            .text("s3_use_arn_region")
+            .or_else(|| s3_key("use_arn_region"))
+            .is_none_or(boolean),
+    };
+    trail.push(format!(
+        "addressing style: {addressing_style:?}; accelerate: {accelerate}; dual-stack: {dualstack}; FIPS: {fips}"
+    ));
+    Ok(EndpointConfig {
+        region,
+        custom,
+        addressing_style,
+        accelerate,
+        dualstack,
+        fips,
+        use_arn_region,
+    })
+}
+
+use crate::endpoint::url;
+
+/// The configured endpoint (not `--endpoint-url`) and where it came from.
+fn configured_endpoint(
+    sys: &dyn System,
+    files: &SharedFiles,
+    scoped: &Section,
+) -> Result<Option<(String, String)>> {
+    for env in ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"] {
+        if let Some(url) = sys.var(env).filter(|v| !v.is_empty()) {
+            return Ok(Some((url, env.to_owned())));
+        }
+    }
+    if let Some(services) = scoped.text("services") {
+        let section = files
+            .services_section(services)
+            .filter(|s| s.keys().next().is_some())
+            .ok_or_else(|| {
+                Error::InvalidConfig(format!(
+                    "the profile uses the services section \"{services}\", which does not exist (add [services {services}] to the config file)"
+                ))
+            })?;
+        if let Some(url) = section.get("s3").and_then(|v| v.nested("endpoint_url")) {
+            return Ok(Some((url.to_owned(), format!("[services {services}] s3 endpoint_url"))));
+        }
+    }
+    Ok(scoped
+        .text("endpoint_url")
+        .map(|url| (url.to_owned(), "the profile's endpoint_url".to_owned())))
+}
+
+/// botocore `validate_region_name`: `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{,63}(?<!-)$`,
+/// and presign also refuses the empty region AWS CLI later chokes on.
+pub fn validate_region(region: &str) -> Result<()> {
+    let ok = !region.is_empty()
+        && region.len() <= 63
+        && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !region.bytes().all(|b| b.is_ascii_digit())
+        && !region.starts_with('-')
+        && !region.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidRegion(format!(
+            "provided region_name '{}' doesn't match a supported format (a region looks like eu-west-2)",
+            region.escape_debug()
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,566 @@
+//! Where a request for a bucket goes: the part of the S3 endpoint rule set
+//! that AWS CLI v2 follows for presigned URLs (AWS-CLI-PRESIGN.md §5).
+//!
+//! Inputs are the configured region, an optional custom endpoint, the
+//! addressing style and the accelerate / dual-stack / FIPS switches. The
+//! output is a [`Target`]: the scheme and authority printed in the URL, the
+//! path the key is appended to, the `Host` value that is signed and the region
+//! of the credential scope.
+//!
+//! Rules worth knowing: with no region the global `s3.amazonaws.com` is used
+//! and the scope says `us-east-1`; a custom endpoint means path style unless
+//! `addressing_style = virtual`; buckets that cannot be a DNS label (dots,
+//! upper case, underscores, under 3 characters, IPv4-like) always go path
+//! style; dual-stack and FIPS are ignored with a custom endpoint.
+
+pub mod partition;
+pub mod url;
+
+use crate::error::{Error, Result};
+use crate::uri::{AccessPoint, BucketRef};
+
+/// `s3 = addressing_style = ...` of the profile.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AddressingStyle {
+    /// Virtual-hosted when the bucket allows it (the default).
+    #[default]
+    Auto,
+    /// Always `bucket.host`.
+    Virtual,
+    /// Always `host/bucket`.
+    Path,
+}
+
+impl AddressingStyle {
+    /// Parses the config value; anything else is the error AWS CLI gives.
+    pub fn parse(value: &str) -> Result<Self> {
+        match value {
+            "auto" => Ok(AddressingStyle::Auto),
+            "virtual" => Ok(AddressingStyle::Virtual),
+            "path" => Ok(AddressingStyle::Path),
+            other => Err(Error::InvalidConfig(format!(
+                "S3 addressing style {other} is invalid (set s3 addressing_style to auto, virtual or path)"
+            ))),
+        }
+    }
+}
+
+/// A custom endpoint, checked and split once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomEndpoint {
+    /// The text as configured.
+    pub text: String,
+    scheme: String,
+    authority: String,
+    path: String,
+    normalized_path: String,
+    is_ip: bool,
+    is_accelerate: bool,
+}
+
+impl CustomEndpoint {
+    /// Checks `text` as botocore does (`parseURL` of the rule set, then the
+    /// endpoint host check).
+    pub fn parse(text: &str) -> Result<Self> {
+        let not_valid = || {
+            Error::InvalidEndpoint(format!(
+                "custom endpoint `{}` was not a valid URI (use http://HOST[:PORT][/PATH] or https://...)",
+                text.escape_debug()
+            ))
+        };
+        if text.chars().any(|c| c.is_control()) {
+            return Err(not_valid());
+        }
+        let split = url::split(text).map_err(|_| not_valid())?;
+        if !matches!(split.scheme.as_str(), "http" | "https") || !split.query.is_empty() {
+            return Err(not_valid());
+        }
+        if split.port().is_err() {
+            return Err(not_valid());
+        }
+        let hostname = split.hostname().unwrap_or_default();
+        let host_ok = if split.is_ipv6() {
+            url::is_ipv6_address(&hostname)
+        } else {
+            url::is_valid_hostname(&hostname)
+        };
+        if !host_ok {
+            return Err(Error::InvalidEndpoint(format!(
+                "invalid endpoint: {} (the host must be a DNS name or an IP address)",
+                text.escape_debug()
+            )));
+        }
+        let mut normalized_path = String::new();
+        crate::sign::encode::push_quoted_path(&mut normalized_path, &remove_dot_segments(split.path));
+        if !normalized_path.ends_with('/') {
+            normalized_path.push('/');
+        }
+        Ok(CustomEndpoint {
+            text: text.to_owned(),
+            is_ip: url::is_ipv4(&hostname) || split.is_ipv6(),
+            is_accelerate: is_accelerate_url(&split),
+            scheme: split.scheme.clone(),
+            authority: split.netloc.to_owned(),
+            path: split.path.to_owned(),
+            normalized_path,
+        })
+    }
+}
+
+/// RFC 3986 dot-segment removal as botocore does it, which also folds `//`.
+fn remove_dot_segments(path: &str) -> String {
+    if path.is_empty() {
+        return "/".to_owned();
+    }
+    let mut out: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            s => out.push(s),
+        }
+    }
+    let first = if path.starts_with('/') { "/" } else { "" };
+    let last = if path.ends_with('/') && !out.is_empty() { "/" } else { "" };
+    format!("{first}{}{last}", out.join("/"))
+}
+
+/// botocore `is_s3_accelerate_url`.
+fn is_accelerate_url(url: &url::SplitUrl) -> bool {
+    if !url.netloc.ends_with("amazonaws.com") || !matches!(url.scheme.as_str(), "http" | "https") {
+        return false;
+    }
+    let parts: Vec<&str> = url.netloc.split('.').collect();
+    if parts[0] != "s3-accelerate" {
+        return false;
+    }
+    let features = parts.get(1..parts.len().saturating_sub(2)).unwrap_or(&[]);
+    let unique = features
+        .iter()
+        .enumerate()
+        .all(|(i, f)| !features[..i].contains(f));
+    unique && features.iter().all(|f| *f == "dualstack")
+}
+
+/// The endpoint settings of one run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndpointConfig {
+    /// The configured region (`None` when nothing set one).
+    pub region: Option<String>,
+    /// A custom endpoint (`--endpoint-url` or a configured one).
+    pub custom: Option<CustomEndpoint>,
+    pub addressing_style: AddressingStyle,
+    pub accelerate: bool,
+    pub dualstack: bool,
+    pub fips: bool,
+    /// Whether an access point ARN's region may differ from the client's.
+    pub use_arn_region: bool,
+}
+
+/// Where requests for one bucket go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// `scheme://authority`, exactly as it is printed.
+    pub origin: String,
+    /// The path the object key is appended to (`""`, `/bucket`, `/p/bucket`).
+    pub base_path: String,
+    /// The signed `Host` header value.
+    pub host: String,
+    /// The region of the credential scope.
+    pub signing_region: String,
+    /// Whether the bucket is in the host name.
+    pub virtual_hosted: bool,
+}
+
+impl Target {
+    fn new(origin: String, base_path: String, signing_region: &str, virtual_hosted: bool) -> Result<Self> {
+        let host = signed_host(&origin)?;
+        Ok(Target {
+            origin,
+            base_path,
+            host,
+            signing_region: signing_region.to_owned(),
+            virtual_hosted,
+        })
+    }
+
+    /// Appends an already-encoded request path (`/` + key) to the base path,
+    /// as botocore's `_urljoin` does.
+    pub fn join_path(&self, out: &mut String, url_path: &str) {
+        if url_path.is_empty() || url_path == "/" {
+            out.push_str(if self.base_path.is_empty() { "/" } else { &self.base_path });
+        } else if self.base_path.ends_with('/') && url_path.starts_with('/') {
+            out.push_str(&self.base_path[..self.base_path.len() - 1]);
+            out.push_str(url_path);
+        } else {
+            out.push_str(&self.base_path);
+            out.push_str(url_path);
+        }
+    }
+}
+
+/// The `Host` header botocore signs: the lower-cased host name (IPv6 in
+/// brackets) and the port when it is not the scheme's default.
+fn signed_host(origin: &str) -> Result<String> {
+    let split = url::split(origin)
+        .map_err(|_| Error::InvalidEndpoint(format!("invalid endpoint: {origin}")))?;
+    let hostname = split.hostname().unwrap_or_default();
+    let mut host = if split.is_ipv6() {
+        format!("[{hostname}]")
+    } else {
+        hostname
+    };
+    let port = split
+        .port()
+        .map_err(|_| Error::InvalidEndpoint(format!("invalid endpoint: {origin}")))?;
+    let default = match split.scheme.as_str() {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
+    };
+    if let Some(port) = port.filter(|p| Some(*p) != default) {
+        host.push(':');
+        host.push_str(&port.to_string());
+    }
+    Ok(host)
+}
+
+/// botocore's `aws.isVirtualHostableS3Bucket` (v2: every label of a dotted
+/// name must itself pass, so each is at least 3 characters).
+fn virtual_hostable(bucket: &str, allow_subdomains: bool) -> bool {
+    if bucket.len() < 3 || bucket.to_lowercase() != bucket || url::is_ipv4(bucket) {
+        return false;
+    }
+    if allow_subdomains {
+        return bucket.split('.').all(|label| virtual_hostable(label, false));
+    }
+    url::is_host_label(bucket)
+}
+
+impl EndpointConfig {
+    /// The region of the credential scope for a bucket request.
+    fn signing_region(&self) -> &str {
+        match (self.region.as_deref(), &self.custom) {
+            (None, _) => "us-east-1",
+            (Some("aws-global"), None) => "us-east-1",
+            (Some(region), _) => region,
+        }
+    }
+
+    /// Where requests for `bucket` go.
+    pub fn target(&self, bucket: &BucketRef) -> Result<Target> {
+        match bucket {
+            BucketRef::Name(name) => self.bucket_target(name),
+            BucketRef::AccessPoint(ap) => self.access_point_target(ap),
+        }
+    }
+
+    fn bucket_target(&self, bucket: &str) -> Result<Target> {
+        let custom = self.custom.as_ref();
+        let accelerate = self.accelerate;
+        let fips = self.fips && custom.is_none();
+        let dualstack = self.dualstack && custom.is_none();
+        let force_path = if accelerate {
+            false
+        } else if custom.is_some_and(|c| !c.is_accelerate) {
+            self.addressing_style != AddressingStyle::Virtual
+        } else {
+            self.addressing_style == AddressingStyle::Path
+        };
+        let mut region = match self.region.as_deref() {
+            None | Some("aws-global") => "aws-global",
+            Some(r) => r,
+        };
+        if dualstack && region == "aws-global" && self.region.as_deref() != Some("aws-global") {
+            region = "us-east-1";
+        }
+        let partition = partition::of(region);
+        let dns = partition.dns_suffix;
+        let reg = if region == "aws-global" { "us-east-1" } else { region };
+        let signing = self.signing_region();
+
+        if accelerate && fips {
+            return Err(rules("Accelerate cannot be used with FIPS"));
+        }
+        if custom.is_some() && accelerate {
+            return Err(rules("A custom endpoint cannot be combined with S3 Accelerate"));
+        }
+        if fips && !partition.supports_fips {
+            return Err(rules("Partition does not support FIPS"));
+        }
+        if custom.is_none() && !url::is_host_label(region) {
+            return Err(Error::InvalidRegion(format!(
+                "invalid region '{}': a region is a DNS label such as eu-west-2",
+                region.escape_debug()
+            )));
+        }
+
+        if !force_path && virtual_hostable(bucket, false) {
+            let origin = match custom {
+                Some(c) if c.is_ip => {
+                    return Target::new(
+                        format!("{}://{}", c.scheme, c.authority),
+                        format!("{}{bucket}", c.normalized_path),
+                        signing,
+                        false,
+                    );
+                }
+                Some(c) => {
+                    return Target::new(
+                        format!("{}://{bucket}.{}", c.scheme, c.authority),
+                        c.path.clone(),
+                        signing,
+                        true,
+                    );
+                }
+                None if dualstack && fips => format!("https://{bucket}.s3-fips.dualstack.{reg}.{dns}"),
+                None if fips => format!("https://{bucket}.s3-fips.{reg}.{dns}"),
+                None if dualstack && accelerate => {
+                    if region == "aws-global" {
+                        format!("https://{bucket}.s3-accelerate.dualstack.us-east-1.{dns}")
+                    } else {
+                        format!("https://{bucket}.s3-accelerate.dualstack.{dns}")
+                    }
+                }
+                None if dualstack => format!("https://{bucket}.s3.dualstack.{reg}.{dns}"),
+                None if accelerate => format!("https://{bucket}.s3-accelerate.{dns}"),
+                None if region == "aws-global" => format!("https://{bucket}.s3.{dns}"),
+                None => format!("https://{bucket}.s3.{region}.{dns}"),
+            };
+            return Target::new(origin, String::new(), signing, true);
+        }
+
+        if let Some(c) = custom {
+            if c.scheme == "http" && !force_path && !fips && !dualstack && !accelerate && virtual_hostable(bucket, true) {
+                return Target::new(
+                    format!("{}://{bucket}.{}", c.scheme, c.authority),
+                    c.path.clone(),
+                    signing,
+                    true,
+                );
+            }
+        }
+        if accelerate {
+            return Err(rules("Path-style addressing cannot be used with S3 Accelerate"));
+        }
+        let path = format!("/{bucket}");
+        let origin = match custom {
+            Some(c) => {
+                return Target::new(
+                    format!("{}://{}", c.scheme, c.authority),
+                    format!("{}{bucket}", c.normalized_path),
+                    signing,
+                    false,
+                );
+            }
+            None if dualstack && fips => format!("https://s3-fips.dualstack.{reg}.{dns}"),
+            None if fips => format!("https://s3-fips.{reg}.{dns}"),
+            None if dualstack => format!("https://s3.dualstack.{reg}.{dns}"),
+            None if region == "aws-global" => format!("https://s3.{dns}"),
+            None => format!("https://s3.{region}.{dns}"),
+        };
+        Target::new(origin, path, signing, false)
+    }
+
+    fn access_point_target(&self, ap: &AccessPoint) -> Result<Target> {
+        if self.accelerate {
+            return Err(rules("Access Points do not support S3 Accelerate"));
+        }
+        let client_region = match self.region.as_deref() {
+            None | Some("aws-global") => "us-east-1",
+            Some(r) => r,
+        };
+        let Some(arn_partition) = partition::named(ap.partition) else {
+            return Err(rules(&format!("Invalid ARN: unknown partition `{}`", ap.partition)));
+        };
+        if !url::is_host_label(ap.region) {
+            return Err(rules(&format!("Invalid ARN: invalid region in ARN: `{}`", ap.region)));
+        }
+        if !url::is_host_label(ap.name) {
+            return Err(rules(&format!(
+                "Invalid ARN: the access point name may only contain a-z, A-Z, 0-9 and `-`: `{}`",
+                ap.name
+            )));
+        }
+        let client_partition = partition::of(client_region);
+        if client_partition.name != arn_partition.name {
+            return Err(rules(&format!(
+                "Client was configured for partition `{}` but ARN (`{}`) has `{}`",
+                client_partition.name, ap.arn, ap.partition
+            )));
+        }
+        if !self.use_arn_region && ap.region != client_region {
+            return Err(rules(&format!(
+                "Invalid configuration: region from ARN `{}` does not match client region `{client_region}` and UseArnRegion is `false`",
+                ap.region
+            )));
+        }
+        if self.fips && !arn_partition.supports_fips {
+            return Err(rules("Partition does not support FIPS"));
+        }
+        let label = format!("{}-{}", ap.name, ap.account);
+        if let Some(c) = &self.custom {
+            return Target::new(
+                format!("{}://{label}.{}", c.scheme, c.authority),
+                c.path.clone(),
+                ap.region,
+                true,
+            );
+        }
+        let fips = if self.fips { "-fips" } else { "" };
+        let dualstack = if self.dualstack { ".dualstack" } else { "" };
+        Target::new(
+            format!(
+                "https://{label}.s3-accesspoint{fips}{dualstack}.{}.{}",
+                ap.region, arn_partition.dns_suffix
+            ),
+            String::new(),
+            ap.region,
+            true,
+        )
+    }
+}
+
+fn rules(message: &str) -> Error {
+    Error::EndpointRules(message.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(region: Option<&str>) -> EndpointConfig {
+        EndpointConfig {
+            region: region.map(str::to_owned),
+            use_arn_region: true,
+            ..Default::default()
+        }
+    }
+
+    fn url_of(cfg: &EndpointConfig, bucket: &str, key_path: &str) -> (String, String, String) {
+        let t = cfg.target(&BucketRef::Name(bucket)).unwrap();
+        let mut s = t.origin.clone();
+        t.join_path(&mut s, key_path);
+        (s, t.host, t.signing_region)
+    }
+
+    #[test]
+    fn aws_hosts_by_region() {
+        let (u, h, r) = url_of(&config(None), "mybucket", "/k");
+        assert_eq!((u.as_str(), h.as_str(), r.as_str()), ("https://mybucket.s3.amazonaws.com/k", "mybucket.s3.amazonaws.com", "us-east-1"));
+        let (u, _, r) = url_of(&config(Some("eu-west-2")), "mybucket", "/k");
+        assert_eq!((u.as_str(), r.as_str()), ("https://mybucket.s3.eu-west-2.amazonaws.com/k", "eu-west-2"));
+        let (u, _, _) = url_of(&config(Some("cn-north-1")), "mybucket", "/k");
+        assert_eq!(u, "https://mybucket.s3.cn-north-1.amazonaws.com.cn/k");
+        let (u, _, r) = url_of(&config(Some("aws-global")), "mybucket", "/k");
+        assert_eq!((u.as_str(), r.as_str()), ("https://mybucket.s3.amazonaws.com/k", "us-east-1"));
+    }
+
+    #[test]
+    fn buckets_that_cannot_be_hosts_go_path_style() {
+        for bucket in ["my.bucket", "MyBucket", "ab", "my_bucket", "-bucket", "192.168.1.1"] {
+            let (u, _, _) = url_of(&config(Some("eu-west-2")), bucket, "/k");
+            assert_eq!(u, format!("https://s3.eu-west-2.amazonaws.com/{bucket}/k"));
+        }
+    }
+
+    #[test]
+    fn upper_case_region_is_kept_in_the_url_and_lowered_in_host() {
+        let (u, h, r) = url_of(&config(Some("EU-WEST-2")), "mybucket", "/k");
+        assert_eq!(u, "https://mybucket.s3.EU-WEST-2.amazonaws.com/k");
+        assert_eq!(h, "mybucket.s3.eu-west-2.amazonaws.com");
+        assert_eq!(r, "EU-WEST-2");
+    }
+
+    #[test]
+    fn variants() {
+        let mut c = config(Some("eu-west-2"));
+        c.dualstack = true;
+        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.s3.dualstack.eu-west-2.amazonaws.com/k");
+        c.fips = true;
+        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.s3-fips.dualstack.eu-west-2.amazonaws.com/k");
+        let mut c = config(Some("eu-west-2"));
+        c.accelerate = true;
+        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.s3-accelerate.amazonaws.com/k");
+        c.dualstack = true;
+        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.s3-accelerate.dualstack.amazonaws.com/k");
+        assert!(c.target(&BucketRef::Name("my.bucket")).is_err());
+        let mut c = config(None);
+        c.dualstack = true;
+        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.s3.dualstack.us-east-1.amazonaws.com/k");
+        let mut c = config(Some("cn-north-1"));
+        c.fips = true;
+        assert!(c.target(&BucketRef::Name("mybucket")).is_err());
+    }
+
+    #[test]
+    fn custom_endpoints() {
+        let mut c = config(Some("eu-west-2"));
+        c.custom = Some(CustomEndpoint::parse("http://localhost:9000").unwrap());
+        assert_eq!(url_of(&c, "mybucket", "/k").0, "http://localhost:9000/mybucket/k");
+        c.fips = true;
+        c.dualstack = true;
+        assert_eq!(url_of(&c, "mybucket", "/k").0, "http://localhost:9000/mybucket/k");
+        c.addressing_style = AddressingStyle::Virtual;
+        let (u, h, _) = url_of(&c, "mybucket", "/k");
+        assert_eq!((u.as_str(), h.as_str()), ("http://mybucket.localhost:9000/k", "mybucket.localhost:9000"));
+        // v2 checks each label of a dotted bucket: `my` is too short.
+        assert_eq!(url_of(&c, "my.bucket", "/k").0, "http://localhost:9000/my.bucket/k");
+        assert_eq!(url_of(&c, "abc.bucket", "/k").0, "http://abc.bucket.localhost:9000/k");
+        c.custom = Some(CustomEndpoint::parse("http://127.0.0.1:9000").unwrap());
+        assert_eq!(url_of(&c, "mybucket", "/k").0, "http://127.0.0.1:9000/mybucket/k");
+    }
+
+    #[test]
+    fn custom_endpoint_paths_and_ports() {
+        let mut c = config(Some("eu-west-2"));
+        c.custom = Some(CustomEndpoint::parse("https://Example.COM:443/prefix/").unwrap());
+        let (u, h, _) = url_of(&c, "mybucket", "/k");
+        assert_eq!(u, "https://Example.COM:443/prefix/mybucket/k");
+        assert_eq!(h, "example.com");
+        c.custom = Some(CustomEndpoint::parse("https://u:p@h.example:8443/a/./b//c").unwrap());
+        let (u, h, _) = url_of(&c, "mybucket", "/k");
+        assert_eq!(u, "https://u:p@h.example:8443/a/b/c/mybucket/k");
+        assert_eq!(h, "h.example:8443");
+        c.custom = Some(CustomEndpoint::parse("https://h.example/base/").unwrap());
+        c.addressing_style = AddressingStyle::Virtual;
+        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.h.example/base/k");
+        c.custom = Some(CustomEndpoint::parse("https://s3-accelerate.amazonaws.com").unwrap());
+        c.addressing_style = AddressingStyle::Auto;
+        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.s3-accelerate.amazonaws.com/k");
+    }
+
+    #[test]
+    fn bad_custom_endpoints() {
+        for bad in [
+            "ftp://h",
+            "http://h?x=1",
+            "http://h:99999",
+            "http://under_score.example",
+            "localhost:9000",
+            "http://",
+            "http://h\n",
+        ] {
+            assert!(CustomEndpoint::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn access_points() {
+        let ap = AccessPoint {
+            arn: "arn:aws:s3:us-west-2:123456789012:accesspoint/myap",
+            partition: "aws",
+            region: "us-west-2",
+            account: "123456789012",
+            name: "myap",
+        };
+        let t = config(Some("eu-west-2")).target(&BucketRef::AccessPoint(ap.clone())).unwrap();
+        assert_eq!(t.origin, "https://myap-123456789012.s3-accesspoint.us-west-2.amazonaws.com");
+        assert_eq!(t.signing_region, "us-west-2");
+        let mut c = config(Some("eu-west-2"));
+        c.use_arn_region = false;
+        assert!(c.target(&BucketRef::AccessPoint(ap)).is_err());
+    }
+}

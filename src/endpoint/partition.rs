@@ -1,0 +1,145 @@
+//! AWS partitions: which DNS suffix a region's endpoints live under
+//! (botocore `data/partitions.json`; AWS-CLI-PRESIGN.md §4). A region is
+//! matched by name first, then by the partition's pattern; anything else,
+//! including unknown or upper-case regions, falls into `aws`.
+
+/// One partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    pub name: &'static str,
+    pub dns_suffix: &'static str,
+    pub supports_fips: bool,
+}
+
+const AWS: Partition = Partition {
+    name: "aws",
+    dns_suffix: "amazonaws.com",
+    supports_fips: true,
+};
+
+/// The partitions with their pseudo-regions and region patterns. A pattern is
+/// `PREFIX-WORD-DIGITS` with the given prefix words (`us-gov` is two).
+const PARTITIONS: &[(Partition, &[&str], &[&str])] = &[
+    (AWS, &["aws-global"], &["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx"]),
+    (
+        Partition {
+            name: "aws-cn",
+            dns_suffix: "amazonaws.com.cn",
+            supports_fips: false,
+        },
+        &["aws-cn-global"],
+        &["cn"],
+    ),
+    (
+        Partition {
+            name: "aws-eusc",
+            dns_suffix: "amazonaws.eu",
+            supports_fips: true,
+        },
+        &[],
+        &["eusc-de"],
+    ),
+    (
+        Partition {
+            name: "aws-iso",
+            dns_suffix: "c2s.ic.gov",
+            supports_fips: true,
+        },
+        &["aws-iso-global"],
+        &["us-iso"],
+    ),
+    (
+        Partition {
+            name: "aws-iso-b",
+            dns_suffix: "sc2s.sgov.gov",
+            supports_fips: true,
+        },
+        &["aws-iso-b-global"],
+        &["us-isob"],
+    ),
+    (
+        Partition {
+            name: "aws-iso-e",
+            dns_suffix: "cloud.adc-e.uk",
+            supports_fips: true,
+        },
+        &[],
+        &["eu-isoe"],
+    ),
+    (
+        Partition {
+            name: "aws-iso-f",
+            dns_suffix: "csp.hci.ic.gov",
+            supports_fips: true,
+        },
+        &[],
+        &["us-isof"],
+    ),
+    (
+        Partition {
+            name: "aws-us-gov",
+            dns_suffix: "amazonaws.com",
+            supports_fips: true,
+        },
+        &["aws-us-gov-global"],
+        &["us-gov"],
+    ),
+];
+
+/// `^PREFIX\-\w+\-\d+$` for one prefix.
+fn matches_pattern(region: &str, prefix: &str) -> bool {
+    let Some(rest) = region.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')) else {
+        return false;
+    };
+    let Some((word, digits)) = rest.split_once('-') else {
+        return false;
+    };
+    !word.is_empty()
+        && word.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The partition of `region`.
+pub fn of(region: &str) -> Partition {
+    if let Some((p, _, _)) = PARTITIONS.iter().find(|(_, names, _)| names.contains(&region)) {
+        return *p;
+    }
+    PARTITIONS
+        .iter()
+        .find(|(_, _, prefixes)| prefixes.iter().any(|pre| matches_pattern(region, pre)))
+        .map_or(AWS, |(p, _, _)| *p)
+}
+
+/// The partition named `name` (as in an ARN), if AWS has one by that name.
+pub fn named(name: &str) -> Option<Partition> {
+    PARTITIONS.iter().map(|(p, _, _)| *p).find(|p| p.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_map_to_partitions() {
+        for (region, want) in [
+            ("eu-west-2", "aws"),
+            ("us-east-1", "aws"),
+            ("aws-global", "aws"),
+            ("cn-north-1", "aws-cn"),
+            ("cn-northwest-1", "aws-cn"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("eu-isoe-west-1", "aws-iso-e"),
+            ("us-isof-south-1", "aws-iso-f"),
+            ("eusc-de-east-1", "aws-eusc"),
+            ("ru-msk", "aws"),
+            ("xx-fake-9", "aws"),
+            ("CN-NORTH-1", "aws"),
+        ] {
+            assert_eq!(of(region).name, want, "{region}");
+        }
+        assert_eq!(of("cn-north-1").dns_suffix, "amazonaws.com.cn");
+    }
+}

@@ -1,0 +1,112 @@
+//! Errors, each with the exit status AWS CLI v2 gives its kind of failure.
+//!
+//! AWS CLI v2 exits 252 for a usage or parameter-validation error, 253 when
+//! credentials or configuration cannot be had, and 255 for anything else.
+//! presign keeps those three numbers so scripts written against `aws s3
+//! presign` keep working. Every message is one line that names the problem and,
+//! where there is one, the fix; none ever contains a secret.
+
+use std::path::PathBuf;
+
+/// Exit status for usage errors (bad flags, bad S3 URI, bad values).
+pub const EXIT_USAGE: i32 = 252;
+/// Exit status for configuration and credential errors.
+pub const EXIT_CONFIG: i32 = 253;
+/// Exit status for every other failure.
+pub const EXIT_OTHER: i32 = 255;
+
+/// Everything that can stop presign from printing a URL.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line itself is wrong.
+    #[error("{0}")]
+    Usage(String),
+
+    /// The S3 URI or one of its parts is not acceptable.
+    #[error("{0}")]
+    InvalidUri(String),
+
+    /// `--expires-in` (or another duration) is outside what SigV4 allows.
+    #[error("{0}")]
+    InvalidExpiry(String),
+
+    /// A config or credentials file that exists could not be parsed.
+    #[error("unable to parse config file {path}: {reason} (fix the file or point {env} elsewhere)")]
+    ConfigParse {
+        path: PathBuf,
+        reason: String,
+        env: &'static str,
+    },
+
+    /// A config or credentials file exists but could not be read.
+    #[error("cannot read {path}: {reason}")]
+    ConfigRead { path: PathBuf, reason: String },
+
+    /// A profile was selected that neither file defines.
+    #[error(
+        "the config profile ({0}) could not be found (define [profile {0}] in the config file or [{0}] in the credentials file, or pick another with --profile)"
+    )]
+    ProfileNotFound(String),
+
+    /// A setting has a value AWS CLI would refuse.
+    #[error("{0}")]
+    InvalidConfig(String),
+
+    /// No credential source produced credentials.
+    #[error(
+        "unable to locate credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add aws_access_key_id and aws_secret_access_key to a profile in ~/.aws/credentials)"
+    )]
+    NoCredentials,
+
+    /// A credential source was found but lacks one of its parts.
+    #[error("partial credentials found in {source_name}, missing: {missing}")]
+    PartialCredentials {
+        source_name: &'static str,
+        missing: &'static str,
+    },
+
+    /// The profile needs a credential source that calls AWS over the network.
+    #[error(
+        "profile ({profile}) gets its credentials from {what}, which needs a network call to AWS; presign signs offline (use static keys or credential_process instead)"
+    )]
+    NetworkCredentials { profile: String, what: &'static str },
+
+    /// `credential_process` failed or printed something unusable.
+    #[error("error when retrieving credentials from credential_process: {0}")]
+    CredentialProcess(String),
+
+    /// The region has a form AWS does not accept.
+    #[error("{0}")]
+    InvalidRegion(String),
+
+    /// The endpoint URL cannot be used.
+    #[error("{0}")]
+    InvalidEndpoint(String),
+
+    /// The endpoint rules refuse this combination of settings.
+    #[error("{0}")]
+    EndpointRules(String),
+}
+
+impl Error {
+    /// The process exit status for this error, as AWS CLI v2 would give it.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) | Error::InvalidUri(_) | Error::InvalidExpiry(_) => EXIT_USAGE,
+            Error::ConfigParse { .. }
+            | Error::ConfigRead { .. }
+            | Error::ProfileNotFound(_)
+            | Error::InvalidConfig(_)
+            | Error::NoCredentials
+            | Error::PartialCredentials { .. }
+            | Error::NetworkCredentials { .. }
+            | Error::CredentialProcess(_) => EXIT_CONFIG,
+            Error::InvalidRegion(_) | Error::InvalidEndpoint(_) | Error::EndpointRules(_) => {
+                EXIT_OTHER
+            }
+        }
+    }
+}
+
+/// Shorthand for results whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

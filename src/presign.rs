@@ -1,0 +1,217 @@
+//! Presigning: a request description in, a signed URL out. This ties the
+//! endpoint rules to the signer and is what every mode of the command line
+//! calls, once per URL.
+
+use time::OffsetDateTime;
+
+use crate::credentials::Credentials;
+use crate::endpoint::{EndpointConfig, Target};
+use crate::error::{Error, Result};
+use crate::sign::{self, QuerySigner, SignRequest, Signed, encode};
+use crate::uri;
+
+/// How long a URL stays valid: 1 second to 7 days, the SigV4 limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry(u32);
+
+impl Expiry {
+    /// AWS CLI's default, one hour.
+    pub const DEFAULT: Expiry = Expiry(3600);
+
+    /// Checks `seconds` against the SigV4 limits.
+    pub fn new(seconds: i64) -> Result<Self> {
+        match u32::try_from(seconds) {
+            Ok(s) if (1..=sign::MAX_EXPIRES).contains(&s) => Ok(Expiry(s)),
+            _ => Err(Error::InvalidExpiry(format!(
+                "--expires-in {seconds} is out of range: SigV4 URLs last from 1 to {} seconds (7 days)",
+                sign::MAX_EXPIRES
+            ))),
+        }
+    }
+
+    /// Parses the text of `--expires-in` (a whole number of seconds).
+    pub fn parse(text: &str) -> Result<Self> {
+        let trimmed = text.trim();
+        let digits = trimmed.strip_prefix('+').unwrap_or(trimmed);
+        let number = if digits.bytes().all(|b| b.is_ascii_digit()) || trimmed.starts_with('-') {
+            trimmed.parse::<i64>().ok()
+        } else {
+            None
+        };
+        match number {
+            Some(n) => Expiry::new(n),
+            None if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                Err(Error::InvalidExpiry(format!(
+                    "--expires-in {text} is out of range: SigV4 URLs last from 1 to {} seconds (7 days)",
+                    sign::MAX_EXPIRES
+                )))
+            }
+            None => Err(Error::InvalidExpiry(format!(
+                "--expires-in takes whole seconds from 1 to {}, not '{}'",
+                sign::MAX_EXPIRES,
+                text.escape_debug()
+            ))),
+        }
+    }
+
+    /// The number of seconds.
+    pub fn seconds(self) -> u32 {
+        self.0
+    }
+}
+
+/// One request to presign.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectRequest<'a> {
+    /// The HTTP method, upper case (`GET` for downloads).
+    pub method: &'a str,
+    /// A bucket name or access point ARN.
+    pub bucket: &'a str,
+    /// The object key, verbatim (empty for bucket-level requests).
+    pub key: &'a str,
+    /// Operation query parameters, raw, in URL order.
+    pub params: &'a [(String, String)],
+    /// Headers the client must send, lower-case names and trimmed values.
+    pub headers: &'a [(String, String)],
+    /// How long the URL lasts.
+    pub expires: Expiry,
+}
+
+impl<'a> ObjectRequest<'a> {
+    /// A download (`GET`) of `bucket`/`key`: what `aws s3 presign` makes.
+    pub fn get(bucket: &'a str, key: &'a str, expires: Expiry) -> Self {
+        ObjectRequest {
+            method: "GET",
+            bucket,
+            key,
+            params: &[],
+            headers: &[],
+            expires,
+        }
+    }
+}
+
+enum Signing {
+    Signed(QuerySigner),
+    Unsigned,
+    NoCredentials,
+}
+
+/// Makes presigned URLs with one configuration at one instant.
+///
+/// ```
+/// use presign::{Credentials, EndpointConfig, ObjectRequest, Presigner, Expiry};
+/// use time::macros::datetime;
+///
+/// let endpoint = EndpointConfig { region: Some("eu-west-2".into()), ..Default::default() };
+/// let creds = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+/// let mut presigner = Presigner::new(endpoint, Some(creds), datetime!(2026-01-02 03:04:05 UTC));
+/// let url = presigner.presign(&ObjectRequest::get("bucket", "key.txt", Expiry::DEFAULT))?.url;
+/// assert!(url.starts_with("https://bucket.s3.eu-west-2.amazonaws.com/key.txt?X-Amz-Algorithm="));
+/// assert!(url.ends_with("X-Amz-Signature=23c87ef3bd9be85e9372cf6ebe8cf657f30da49b318adc28fa6512dda4d8b54d"));
+/// # Ok::<(), presign::Error>(())
+/// ```
+pub struct Presigner {
+    endpoint: EndpointConfig,
+    signing: Signing,
+    time: OffsetDateTime,
+    path: String,
+}
+
+impl Presigner {
+    /// A presigner signing as of `time`. Without credentials it fails each
+    /// request with [`Error::NoCredentials`]; see [`Presigner::unsigned`].
+    pub fn new(endpoint: EndpointConfig, credentials: Option<Credentials>, time: OffsetDateTime) -> Self {
+        let signing = match credentials {
+            Some(c) => Signing::Signed(QuerySigner::new(c, time)),
+            None => Signing::NoCredentials,
+        };
+        Presigner {
+            endpoint,
+            signing,
+            time,
+            path: String::new(),
+        }
+    }
+
+    /// A presigner that prints plain, unsigned URLs (`--no-sign-request`).
+    pub fn unsigned(endpoint: EndpointConfig, time: OffsetDateTime) -> Self {
+        Presigner {
+            endpoint,
+            signing: Signing::Unsigned,
+            time,
+            path: String::new(),
+        }
+    }
+
+    /// The signing instant.
+    pub fn time(&self) -> OffsetDateTime {
+        self.time
+    }
+
+    /// The credentials in use, if any.
+    pub fn credentials(&self) -> Option<&Credentials> {
+        match &self.signing {
+            Signing::Signed(s) => Some(s.credentials()),
+            _ => None,
+        }
+    }
+
+    /// Where requests for `bucket` go.
+    pub fn target(&self, bucket: &str) -> Result<Target> {
+        self.endpoint.target(&uri::bucket_ref(bucket)?)
+    }
+
+    /// Presigns `req`.
+    pub fn presign(&mut self, req: &ObjectRequest) -> Result<Signed> {
+        let target = self.target(req.bucket)?;
+        self.presign_at(&target, req)
+    }
+
+    /// Presigns `req` for an already-resolved target.
+    pub fn presign_at(&mut self, target: &Target, req: &ObjectRequest) -> Result<Signed> {
+        let mut url_path = String::with_capacity(req.key.len() + 1);
+        if !req.key.is_empty() {
+            url_path.push('/');
+            encode::push_quoted_path(&mut url_path, req.key);
+        }
+        self.path.clear();
+        target.join_path(&mut self.path, &url_path);
+        match &mut self.signing {
+            Signing::Signed(signer) => Ok(signer.presign(&SignRequest {
+                method: req.method,
+                origin: &target.origin,
+                path: &self.path,
+                host: &target.host,
+                region: &target.signing_region,
+                params: req.params,
+                headers: req.headers,
+                expires: req.expires.seconds(),
+            })),
+            Signing::Unsigned => Ok(Signed {
+                url: format!("{}{}", target.origin, self.path),
+                canonical_request: String::new(),
+                string_to_sign: String::new(),
+            }),
+            Signing::NoCredentials => Err(Error::NoCredentials),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_limits_are_sigv4s() {
+        assert_eq!(Expiry::parse("3600").unwrap().seconds(), 3600);
+        assert_eq!(Expiry::parse("604800").unwrap().seconds(), 604_800);
+        assert_eq!(Expiry::parse("1").unwrap().seconds(), 1);
+        assert_eq!(Expiry::parse("+5").unwrap().seconds(), 5);
+        for bad in ["0", "-1", "604801", "99999999999999999999999", "1.5", "abc", "", "1e3"] {
+            let err = Expiry::parse(bad).unwrap_err();
+            assert_eq!(err.exit_code(), crate::error::EXIT_USAGE, "{bad}");
+            assert!(err.to_string().contains("604800"), "{err}");
+        }
+    }
+}
