@@ -13,6 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::config::{self, Overrides};
 use crate::error::{EXIT_OTHER, EXIT_USAGE, Error, Result};
 use crate::presign::{Expiry, ObjectRequest, Presigner};
+use crate::sign::encode;
 use crate::system::{OsSystem, System};
 use crate::uri::S3Uri;
 
@@ -43,7 +44,12 @@ pub struct Cli {
     pub uri: String,
 
     /// Seconds until the URL expires, 1 to 604800 (7 days)
-    #[arg(long, value_name = "SECONDS", default_value = "3600", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "3600",
+        allow_negative_numbers = true
+    )]
     pub expires_in: String,
 
     /// Use this named profile of ~/.aws/config and ~/.aws/credentials
@@ -96,7 +102,13 @@ pub fn main() -> i32 {
 
 /// Runs presign on `args` (the first is the program name) and returns the
 /// exit status. Output goes to `out`, diagnostics to `err`.
-pub fn run<I, T>(args: I, sys: &dyn System, now: OffsetDateTime, out: &mut dyn Write, err: &mut dyn Write) -> i32
+pub fn run<I, T>(
+    args: I,
+    sys: &dyn System,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -134,16 +146,28 @@ fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             0
         }
         _ => {
+            // clap's message is the paragraph before the usage block.
             let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("invalid arguments");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            let _ = writeln!(err, "presign: error: {first} (see 'presign --help')");
+            let message: Vec<&str> = rendered
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let message = message.join(" ");
+            let message = message.strip_prefix("error: ").unwrap_or(&message);
+            let _ = writeln!(err, "presign: error: {message} (see 'presign --help')");
             EXIT_USAGE
         }
     }
 }
 
-fn execute(cli: &Cli, sys: &dyn System, now: OffsetDateTime, out: &mut String, err: &mut dyn Write) -> Result<()> {
+fn execute(
+    cli: &Cli,
+    sys: &dyn System,
+    now: OffsetDateTime,
+    out: &mut String,
+    err: &mut dyn Write,
+) -> Result<()> {
     let expires = Expiry::parse(&cli.expires_in)?;
     let time = match &cli.signing_time {
         Some(text) => OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
@@ -165,6 +189,14 @@ fn execute(cli: &Cli, sys: &dyn System, now: OffsetDateTime, out: &mut String, e
         no_sign_request: cli.no_sign_request,
     };
     let resolved = config::resolve(sys, &overrides)?;
+    if let Some(expiration) = resolved.credentials.as_ref().and_then(|c| c.expiration)
+        && expiration <= now
+    {
+        return Err(Error::ExpiredCredentials {
+            source_name: resolved.credentials_source.clone(),
+            at: expiration.format(&Rfc3339).unwrap_or_default(),
+        });
+    }
     if cli.debug {
         for line in &resolved.trail {
             let _ = writeln!(err, "presign: debug: {line}");
@@ -180,7 +212,11 @@ fn execute(cli: &Cli, sys: &dyn System, now: OffsetDateTime, out: &mut String, e
         let _ = writeln!(
             err,
             "presign: debug: addressing: {} ({}), host {}, scope region {}",
-            if target.virtual_hosted { "virtual-hosted" } else { "path-style" },
+            if target.virtual_hosted {
+                "virtual-hosted"
+            } else {
+                "path-style"
+            },
             target.origin,
             target.host,
             target.signing_region
@@ -188,8 +224,24 @@ fn execute(cli: &Cli, sys: &dyn System, now: OffsetDateTime, out: &mut String, e
     }
     let signed = presigner.presign_at(&target, &ObjectRequest::get(&uri.bucket, key, expires))?;
     if cli.debug && !signed.canonical_request.is_empty() {
-        let _ = writeln!(err, "presign: debug: canonical request:\n{}", signed.canonical_request);
-        let _ = writeln!(err, "presign: debug: string to sign:\n{}", signed.string_to_sign);
+        // The URL has to carry the session token; the debug log does not.
+        let mut canonical = signed.canonical_request.clone();
+        if let Some(token) = presigner
+            .credentials()
+            .and_then(|c| c.session_token.as_ref())
+        {
+            let mut encoded = String::new();
+            encode::push_query(&mut encoded, token.expose());
+            if !encoded.is_empty() {
+                canonical = canonical.replace(&encoded, "(session token, redacted)");
+            }
+        }
+        let _ = writeln!(err, "presign: debug: canonical request:\n{canonical}");
+        let _ = writeln!(
+            err,
+            "presign: debug: string to sign:\n{}",
+            signed.string_to_sign
+        );
     }
     if let Some(expiration) = presigner.credentials().and_then(|c| c.expiration) {
         let url_end = time + time::Duration::seconds(expires.seconds().into());

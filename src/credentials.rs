@@ -45,6 +45,9 @@ mod tests {
         let c = Credentials::new("AKIDEXAMPLE", "s3cr3t-value").with_session_token("t0k3n-value");
         let shown = format!("{c:?}");
         assert!(shown.contains("AKIDEXAMPLE"));
-        assert!(!shown.contains("s3cr3t-value") && !shown.contains("t0k3n-value"), "{shown}");
+        assert!(
+            !shown.contains("s3cr3t-value") && !shown.contains("t0k3n-value"),
+            "{shown}"
+        );
     }
 }

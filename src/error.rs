@@ -75,6 +75,10 @@ pub enum Error {
     #[error("error when retrieving credentials from credential_process: {0}")]
     CredentialProcess(String),
 
+    /// The credentials' own expiry time has passed.
+    #[error("the credentials from {source_name} expired at {at} (refresh them and try again)")]
+    ExpiredCredentials { source_name: String, at: String },
+
     /// The region has a form AWS does not accept.
     #[error("{0}")]
     InvalidRegion(String),
@@ -100,7 +104,8 @@ impl Error {
             | Error::NoCredentials
             | Error::PartialCredentials { .. }
             | Error::NetworkCredentials { .. }
-            | Error::CredentialProcess(_) => EXIT_CONFIG,
+            | Error::CredentialProcess(_)
+            | Error::ExpiredCredentials { .. } => EXIT_CONFIG,
             Error::InvalidRegion(_) | Error::InvalidEndpoint(_) | Error::EndpointRules(_) => {
                 EXIT_OTHER
             }

@@ -121,7 +121,11 @@ pub struct Presigner {
 impl Presigner {
     /// A presigner signing as of `time`. Without credentials it fails each
     /// request with [`Error::NoCredentials`]; see [`Presigner::unsigned`].
-    pub fn new(endpoint: EndpointConfig, credentials: Option<Credentials>, time: OffsetDateTime) -> Self {
+    pub fn new(
+        endpoint: EndpointConfig,
+        credentials: Option<Credentials>,
+        time: OffsetDateTime,
+    ) -> Self {
         let signing = match credentials {
             Some(c) => Signing::Signed(QuerySigner::new(c, time)),
             None => Signing::NoCredentials,
@@ -208,7 +212,16 @@ mod tests {
         assert_eq!(Expiry::parse("604800").unwrap().seconds(), 604_800);
         assert_eq!(Expiry::parse("1").unwrap().seconds(), 1);
         assert_eq!(Expiry::parse("+5").unwrap().seconds(), 5);
-        for bad in ["0", "-1", "604801", "99999999999999999999999", "1.5", "abc", "", "1e3"] {
+        for bad in [
+            "0",
+            "-1",
+            "604801",
+            "99999999999999999999999",
+            "1.5",
+            "abc",
+            "",
+            "1e3",
+        ] {
             let err = Expiry::parse(bad).unwrap_err();
             assert_eq!(err.exit_code(), crate::error::EXIT_USAGE, "{bad}");
             assert!(err.to_string().contains("604800"), "{err}");

@@ -84,7 +84,8 @@ pub fn bucket_ref(bucket: &str) -> Result<BucketRef<'_>> {
         }
         if bucket.contains(":s3-outposts:") {
             return Err(Error::InvalidUri(
-                "S3 on Outposts access points are not supported (they need network calls to sign)".to_owned(),
+                "S3 on Outposts access points are not supported (they need network calls to sign)"
+                    .to_owned(),
             ));
         }
         if let Some(ap) = parse_access_point(bucket) {
@@ -180,12 +181,18 @@ mod tests {
     #[test]
     fn access_point_arns_stay_whole() {
         let u = S3Uri::parse("s3://arn:aws:s3:us-west-2:123456789012:accesspoint/myap/dir/key.txt");
-        assert_eq!(u.bucket, "arn:aws:s3:us-west-2:123456789012:accesspoint/myap");
+        assert_eq!(
+            u.bucket,
+            "arn:aws:s3:us-west-2:123456789012:accesspoint/myap"
+        );
         assert_eq!(u.key, "dir/key.txt");
         let BucketRef::AccessPoint(ap) = u.bucket_ref().unwrap() else {
             panic!("not an access point");
         };
-        assert_eq!((ap.region, ap.account, ap.name), ("us-west-2", "123456789012", "myap"));
+        assert_eq!(
+            (ap.region, ap.account, ap.name),
+            ("us-west-2", "123456789012", "myap")
+        );
     }
 
     #[test]

@@ -44,23 +44,23 @@ pub struct ChainInput<'a> {
 
 /// Runs the chain. `Ok(None)` means no source had credentials.
 pub fn resolve(sys: &dyn System, files: &SharedFiles, input: &ChainInput) -> Result<Option<Found>> {
-    if !input.from_flag {
-        if let Some(found) = from_environment(sys)? {
-            return Ok(Some(found));
-        }
+    if !input.from_flag
+        && let Some(found) = from_environment(sys)?
+    {
+        return Ok(Some(found));
     }
     refuse_network_sources(sys, input)?;
-    if let Some(section) = files.credentials_profile(input.profile) {
-        if let Some(credentials) = from_section(section, "shared-credentials-file")? {
-            return Ok(Some(Found {
-                credentials,
-                source: format!(
-                    "shared credentials file {} [{}]",
-                    files.credentials_path.display(),
-                    input.profile
-                ),
-            }));
-        }
+    if let Some(section) = files.credentials_profile(input.profile)
+        && let Some(credentials) = from_section(section, "shared-credentials-file")?
+    {
+        return Ok(Some(Found {
+            credentials,
+            source: format!(
+                "shared credentials file {} [{}]",
+                files.credentials_path.display(),
+                input.profile
+            ),
+        }));
     }
     if input.scoped.has("login_session") {
         return Err(Error::NetworkCredentials {
@@ -75,17 +75,17 @@ pub fn resolve(sys: &dyn System, files: &SharedFiles, input: &ChainInput) -> Res
             source: format!("credential_process of profile {}", input.profile),
         }));
     }
-    if let Some(section) = files.config_profile(input.profile) {
-        if let Some(credentials) = from_section(section, "config-file")? {
-            return Ok(Some(Found {
-                credentials,
-                source: format!(
-                    "config file {} (profile {})",
-                    files.config_path.display(),
-                    input.profile
-                ),
-            }));
-        }
+    if let Some(section) = files.config_profile(input.profile)
+        && let Some(credentials) = from_section(section, "config-file")?
+    {
+        return Ok(Some(Found {
+            credentials,
+            source: format!(
+                "config file {} (profile {})",
+                files.config_path.display(),
+                input.profile
+            ),
+        }));
     }
     if let Some(found) = from_original_ec2_file(sys)? {
         return Ok(Some(found));
@@ -93,7 +93,10 @@ pub fn resolve(sys: &dyn System, files: &SharedFiles, input: &ChainInput) -> Res
     if let Some(found) = from_boto_config(sys)? {
         return Ok(Some(found));
     }
-    let container = ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"];
+    let container = [
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ];
     if container.iter().any(|v| sys.var(v).is_some()) {
         return Err(Error::NetworkCredentials {
             profile: input.profile.to_owned(),
@@ -115,7 +118,8 @@ fn from_environment(sys: &dyn System) -> Result<Option<Found>> {
         source_name: "env",
         missing: "AWS_SECRET_ACCESS_KEY",
     })?;
-    let token = non_empty(sys, "AWS_SECURITY_TOKEN").or_else(|| non_empty(sys, "AWS_SESSION_TOKEN"));
+    let token =
+        non_empty(sys, "AWS_SECURITY_TOKEN").or_else(|| non_empty(sys, "AWS_SESSION_TOKEN"));
     let expiration = non_empty(sys, "AWS_CREDENTIAL_EXPIRATION").and_then(|s| {
         time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339).ok()
     });
@@ -138,14 +142,21 @@ fn refuse_network_sources(sys: &dyn System, input: &ChainInput) -> Result<()> {
             what,
         })
     };
-    let web_identity = p.has("web_identity_token_file") || sys.var("AWS_WEB_IDENTITY_TOKEN_FILE").is_some();
+    let web_identity =
+        p.has("web_identity_token_file") || sys.var("AWS_WEB_IDENTITY_TOKEN_FILE").is_some();
     if p.has("role_arn") && !p.has("web_identity_token_file") {
         return refuse("role_arn (STS AssumeRole)");
     }
     if web_identity {
         return refuse("web identity (STS AssumeRoleWithWebIdentity)");
     }
-    let sso = ["sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name"];
+    let sso = [
+        "sso_session",
+        "sso_start_url",
+        "sso_region",
+        "sso_account_id",
+        "sso_role_name",
+    ];
     if sso.iter().any(|k| p.has(k)) {
         return refuse("IAM Identity Center (SSO)");
     }
@@ -158,10 +169,12 @@ fn from_section(section: &Section, source_name: &'static str) -> Result<Option<C
     let Some(access_key_id) = section.text("aws_access_key_id") else {
         return Ok(None);
     };
-    let secret = section.text("aws_secret_access_key").ok_or(Error::PartialCredentials {
-        source_name,
-        missing: "aws_secret_access_key",
-    })?;
+    let secret = section
+        .text("aws_secret_access_key")
+        .ok_or(Error::PartialCredentials {
+            source_name,
+            missing: "aws_secret_access_key",
+        })?;
     let token = section
         .text("aws_security_token")
         .or_else(|| section.text("aws_session_token"));
@@ -192,8 +205,7 @@ fn from_original_ec2_file(sys: &dyn System) -> Result<Option<Found>> {
     let value = |name: &str| {
         text.lines()
             .filter_map(|l| l.split_once('='))
-            .filter(|(k, _)| k.trim() == name)
-            .last()
+            .rfind(|(k, _)| k.trim() == name)
             .map(|(_, v)| v.trim().to_owned())
     };
     let Some(access_key_id) = value("AWSAccessKeyId") else {
@@ -217,7 +229,10 @@ fn from_boto_config(sys: &dyn System) -> Result<Option<Found>> {
         None => vec!["/etc/boto.cfg".to_owned(), "~/.boto".to_owned()],
     };
     for candidate in candidates {
-        let path = PathBuf::from(files::expand_user(sys, &files::expand_vars(sys, &candidate)));
+        let path = PathBuf::from(files::expand_user(
+            sys,
+            &files::expand_vars(sys, &candidate),
+        ));
         let Ok(Some(bytes)) = sys.read_file(&path) else {
             continue;
         };
@@ -226,18 +241,19 @@ fn from_boto_config(sys: &dyn System) -> Result<Option<Found>> {
             reason,
             env: "BOTO_CONFIG",
         };
-        let text = String::from_utf8(bytes).map_err(|_| parse_error("not UTF-8 text".to_owned()))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| parse_error("not UTF-8 text".to_owned()))?;
         let ini = ini::parse(&text).map_err(|e| parse_error(e.to_string()))?;
-        if let Some(section) = ini.section("Credentials") {
-            if let Some(credentials) = from_section(section, "boto-config")? {
-                return Ok(Some(Found {
-                    credentials: Credentials {
-                        session_token: None,
-                        ..credentials
-                    },
-                    source: format!("boto config {}", path.display()),
-                }));
-            }
+        if let Some(section) = ini.section("Credentials")
+            && let Some(credentials) = from_section(section, "boto-config")?
+        {
+            return Ok(Some(Found {
+                credentials: Credentials {
+                    session_token: None,
+                    ..credentials
+                },
+                source: format!("boto config {}", path.display()),
+            }));
         }
     }
     Ok(None)

@@ -145,8 +145,12 @@ fn read_ini(sys: &dyn System, path: &Path, env: &'static str) -> Result<Option<I
         reason,
         env,
     };
-    let text = String::from_utf8(bytes)
-        .map_err(|e| parse_error(format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        parse_error(format!(
+            "not UTF-8 text (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
     ini::parse(&text)
         .map(Some)
         .map_err(|e| parse_error(e.to_string()))
@@ -171,9 +175,8 @@ pub fn expand_user(sys: &dyn System, path: &str) -> String {
     let Some(rest) = path.strip_prefix('~') else {
         return path.to_owned();
     };
-    let at_separator = rest.is_empty()
-        || rest.starts_with('/')
-        || (sys.is_windows() && rest.starts_with('\\'));
+    let at_separator =
+        rest.is_empty() || rest.starts_with('/') || (sys.is_windows() && rest.starts_with('\\'));
     match home_dir(sys) {
         Some(home) if at_separator => {
             let home = home.trim_end_matches('/');
@@ -226,7 +229,10 @@ mod tests {
         let sys = MapSystem::new().var("HOME", "/home/u");
         let files = SharedFiles::load(&sys).unwrap();
         assert_eq!(files.config_path, PathBuf::from("/home/u/.aws/config"));
-        assert_eq!(files.credentials_path, PathBuf::from("/home/u/.aws/credentials"));
+        assert_eq!(
+            files.credentials_path,
+            PathBuf::from("/home/u/.aws/credentials")
+        );
         assert!(!files.config_found && !files.credentials_found);
     }
 
@@ -240,7 +246,10 @@ mod tests {
         assert_eq!(home_dir(&sys).as_deref(), Some("D:\\Users\\u"));
         let sys = sys.var("USERPROFILE", "C:\\Users\\Zoë Q");
         assert_eq!(home_dir(&sys).as_deref(), Some("C:\\Users\\Zoë Q"));
-        assert_eq!(expand_user(&sys, "~/.aws/config"), "C:\\Users\\Zoë Q/.aws/config");
+        assert_eq!(
+            expand_user(&sys, "~/.aws/config"),
+            "C:\\Users\\Zoë Q/.aws/config"
+        );
     }
 
     #[test]
@@ -262,9 +271,15 @@ mod tests {
                 "[profile \"my prof\"]\nregion = a\n[dev]\nregion = b\n[profilefoo]\nregion = c\n\
                  [profile x y]\nregion = d\n[services s]\ns3 =\n  endpoint_url = http://e\n",
             )
-            .file("/h/.aws/credentials", "[profile dev]\naws_access_key_id = K\n");
+            .file(
+                "/h/.aws/credentials",
+                "[profile dev]\naws_access_key_id = K\n",
+            );
         let files = SharedFiles::load(&sys).unwrap();
-        assert_eq!(files.config_profile("my prof").unwrap().text("region"), Some("a"));
+        assert_eq!(
+            files.config_profile("my prof").unwrap().text("region"),
+            Some("a")
+        );
         assert!(files.config_profile("dev").is_none());
         assert!(files.config_profile("profilefoo").is_none());
         assert!(files.config_profile("foo").is_none());
@@ -276,10 +291,18 @@ mod tests {
     #[test]
     fn later_of_default_and_profile_default_wins_whole() {
         for (text, want) in [
-            ("[default]\nregion = a\nk = 1\n[profile default]\nregion = b\n", "b"),
-            ("[profile default]\nregion = b\nk = 1\n[default]\nregion = a\n", "a"),
+            (
+                "[default]\nregion = a\nk = 1\n[profile default]\nregion = b\n",
+                "b",
+            ),
+            (
+                "[profile default]\nregion = b\nk = 1\n[default]\nregion = a\n",
+                "a",
+            ),
         ] {
-            let sys = MapSystem::new().var("HOME", "/h").file("/h/.aws/config", text);
+            let sys = MapSystem::new()
+                .var("HOME", "/h")
+                .file("/h/.aws/config", text);
             let files = SharedFiles::load(&sys).unwrap();
             let p = files.merged_profile("default").unwrap();
             assert_eq!(p.text("region"), Some(want));
@@ -293,7 +316,10 @@ mod tests {
             .var("HOME", "/h")
             .file("/h/.aws/config", "[profile p]\nregion = a\noutput = json\n")
             .file("/h/.aws/credentials", "[p]\nregion = b\n");
-        let p = SharedFiles::load(&sys).unwrap().merged_profile("p").unwrap();
+        let p = SharedFiles::load(&sys)
+            .unwrap()
+            .merged_profile("p")
+            .unwrap();
         assert_eq!(p.text("region"), Some("b"));
         assert_eq!(p.text("output"), Some("json"));
     }
@@ -304,6 +330,9 @@ mod tests {
             .var("AWS_CONFIG_FILE", "/x/cfg")
             .file("/x/cfg", "[a]\n[a]\n");
         let err = SharedFiles::load(&sys).unwrap_err().to_string();
-        assert!(err.contains("/x/cfg") && err.contains("AWS_CONFIG_FILE"), "{err}");
+        assert!(
+            err.contains("/x/cfg") && err.contains("AWS_CONFIG_FILE"),
+            "{err}"
+        );
     }
 }

@@ -237,15 +237,13 @@ pub fn parse(text: &str) -> Result<Ini, ParseError> {
 
         if value.is_empty() {
             // A blank line inside a value is part of it; a comment is not.
-            if !is_comment {
-                if let (Some(cur), Some(name)) = (current, option.as_deref()) {
-                    let sect = match cur {
-                        None => &mut defaults,
-                        Some(i) => &mut sections[i],
-                    };
-                    if let Some(lines) = sect.option_mut(name) {
-                        lines.push(String::new());
-                    }
+            if !is_comment && let (Some(cur), Some(name)) = (current, option.as_deref()) {
+                let sect = match cur {
+                    None => &mut defaults,
+                    Some(i) => &mut sections[i],
+                };
+                if let Some(lines) = sect.option_mut(name) {
+                    lines.push(String::new());
                 }
             }
             continue;
@@ -253,17 +251,17 @@ pub fn parse(text: &str) -> Result<Ini, ParseError> {
 
         let cur_indent = line.find(|c: char| !is_py_space(c)).unwrap_or(0);
         let cur_indent = line[..cur_indent].chars().count();
-        if let (Some(cur), Some(name)) = (current, option.as_deref()) {
-            if cur_indent > indent_level {
-                let sect = match cur {
-                    None => &mut defaults,
-                    Some(i) => &mut sections[i],
-                };
-                if let Some(lines) = sect.option_mut(name) {
-                    lines.push(value.to_owned());
-                }
-                continue;
+        if let (Some(cur), Some(name)) = (current, option.as_deref())
+            && cur_indent > indent_level
+        {
+            let sect = match cur {
+                None => &mut defaults,
+                Some(i) => &mut sections[i],
+            };
+            if let Some(lines) = sect.option_mut(name) {
+                lines.push(value.to_owned());
             }
+            continue;
         }
         indent_level = cur_indent;
 
@@ -386,7 +384,10 @@ mod tests {
     #[test]
     fn keys_are_lower_cased_and_sections_keep_case() {
         let ini = parse("[profile Dev]\nRegion = eu-west-1\n").unwrap();
-        assert_eq!(text(&ini, "profile Dev", "region").as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            text(&ini, "profile Dev", "region").as_deref(),
+            Some("eu-west-1")
+        );
         assert!(ini.section("profile dev").is_none());
     }
 
@@ -443,7 +444,10 @@ mod tests {
     #[test]
     fn default_section_is_inherited_and_overridden() {
         let ini = parse("[DEFAULT]\nregion = eu-west-3\nk = d\n[profile dev]\nk = own\n").unwrap();
-        assert_eq!(text(&ini, "profile dev", "region").as_deref(), Some("eu-west-3"));
+        assert_eq!(
+            text(&ini, "profile dev", "region").as_deref(),
+            Some("eu-west-3")
+        );
         assert_eq!(text(&ini, "profile dev", "k").as_deref(), Some("own"));
         assert!(ini.section("DEFAULT").is_none());
     }

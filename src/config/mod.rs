@@ -46,6 +46,8 @@ pub struct Resolved {
     pub profile: Option<String>,
     /// The credentials, or `None` when no source had any (or unsigned).
     pub credentials: Option<Credentials>,
+    /// Where the credentials came from (for messages; never a secret).
+    pub credentials_source: String,
     /// Where every setting came from, one line each, for `--debug`.
     pub trail: Vec<String>,
     /// The endpoint settings.
@@ -57,7 +59,11 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
     let mut trail = Vec::new();
     let files = SharedFiles::load(sys)?;
     let found = |f: bool| if f { "read" } else { "not found" };
-    trail.push(format!("config file: {} ({})", files.config_path.display(), found(files.config_found)));
+    trail.push(format!(
+        "config file: {} ({})",
+        files.config_path.display(),
+        found(files.config_found)
+    ));
     trail.push(format!(
         "credentials file: {} ({})",
         files.credentials_path.display(),
@@ -81,8 +87,11 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
         None => files.merged_profile("default").unwrap_or_default(),
     };
     let provider_profile = profile.as_deref().unwrap_or("default");
-    trail.push(format!("profile: {provider_profile} (from {profile_source})"));
+    trail.push(format!(
+        "profile: {provider_profile} (from {profile_source})"
+    ));
 
+    let mut credentials_source = String::from("nowhere");
     let credentials = if overrides.no_sign_request {
         trail.push("credentials: none (--no-sign-request)".to_owned());
         None
@@ -104,6 +113,7 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
                         ""
                     }
                 ));
+                credentials_source = found.source;
                 Some(found.credentials)
             }
             None => {
@@ -117,6 +127,7 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
     Ok(Resolved {
         profile,
         credentials,
+        credentials_source,
         trail,
         endpoint,
     })
@@ -150,7 +161,10 @@ fn endpoint_config(
         ("--region", overrides.region.clone()),
         ("AWS_REGION", sys.var("AWS_REGION")),
         ("AWS_DEFAULT_REGION", sys.var("AWS_DEFAULT_REGION")),
-        ("the profile's region", scoped.text("region").map(str::to_owned)),
+        (
+            "the profile's region",
+            scoped.text("region").map(str::to_owned),
+        ),
     ];
     let (mut region, region_source) = region_sources
         .into_iter()
@@ -176,7 +190,9 @@ fn endpoint_config(
     // Custom endpoint.
     let ignore_configured = match sys.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
         Some(v) => boolean(&v),
-        None => scoped.text("ignore_configured_endpoint_urls").is_some_and(boolean),
+        None => scoped
+            .text("ignore_configured_endpoint_urls")
+            .is_some_and(boolean),
     };
     let custom = if let Some(url) = &overrides.endpoint_url {
         if url::split(url).is_ok_and(|u| u.scheme.is_empty()) {
@@ -208,7 +224,12 @@ fn endpoint_config(
     };
     let accelerate = s3_key("use_accelerate_endpoint").is_some_and(boolean);
     let dualstack = matches!(s3_key("use_dualstack_endpoint"), Some("true" | "True"))
-        || env_or_profile_flag(sys, scoped, "AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint");
+        || env_or_profile_flag(
+            sys,
+            scoped,
+            "AWS_USE_DUALSTACK_ENDPOINT",
+            "use_dualstack_endpoint",
+        );
     let use_arn_region = match sys.var("AWS_S3_USE_ARN_REGION") {
         Some(v) => boolean(&v),
         None => scoped
@@ -253,7 +274,10 @@ fn configured_endpoint(
                 ))
             })?;
         if let Some(url) = section.get("s3").and_then(|v| v.nested("endpoint_url")) {
-            return Ok(Some((url.to_owned(), format!("[services {services}] s3 endpoint_url"))));
+            return Ok(Some((
+                url.to_owned(),
+                format!("[services {services}] s3 endpoint_url"),
+            )));
         }
     }
     Ok(scoped
@@ -266,7 +290,9 @@ fn configured_endpoint(
 pub fn validate_region(region: &str) -> Result<()> {
     let ok = !region.is_empty()
         && region.len() <= 63
-        && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !region.bytes().all(|b| b.is_ascii_digit())
         && !region.starts_with('-')
         && !region.ends_with('-');

@@ -18,21 +18,21 @@ use crate::system::System;
 
 /// Runs `command` and returns the credentials it printed.
 pub fn run(sys: &dyn System, command: &str) -> Result<Credentials> {
-    let argv = shlex::split(command).map_err(|e| {
-        Error::CredentialProcess(format!("cannot split the command line: {e}"))
-    })?;
+    let argv = shlex::split(command)
+        .map_err(|e| Error::CredentialProcess(format!("cannot split the command line: {e}")))?;
     if argv.is_empty() {
         return Err(Error::CredentialProcess("the command is empty".to_owned()));
     }
-    let out = sys.run(&argv).map_err(|e| {
-        Error::CredentialProcess(format!("cannot run '{}': {e}", argv[0]))
-    })?;
+    let out = sys
+        .run(&argv)
+        .map_err(|e| Error::CredentialProcess(format!("cannot run '{}': {e}", argv[0])))?;
     if !out.success {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let said = stderr.lines().map(str::trim).find(|l| !l.is_empty());
-        let status = out
-            .code
-            .map_or_else(|| "was killed by a signal".to_owned(), |c| format!("exited with status {c}"));
+        let status = out.code.map_or_else(
+            || "was killed by a signal".to_owned(),
+            |c| format!("exited with status {c}"),
+        );
         return Err(Error::CredentialProcess(match said {
             Some(line) => format!("'{}' {status}: {}", argv[0], truncate(line, 200)),
             None => format!("'{}' {status}", argv[0]),
@@ -79,7 +79,9 @@ pub fn parse_output(stdout: &[u8]) -> Result<Credentials> {
             None => Err(Error::CredentialProcess(format!(
                 "missing required key in response: '{name}'"
             ))),
-            Some(_) => Err(Error::CredentialProcess(format!("'{name}' is not a string"))),
+            Some(_) => Err(Error::CredentialProcess(format!(
+                "'{name}' is not a string"
+            ))),
         }
     };
     let access_key_id = required("AccessKeyId")?;
@@ -91,10 +93,9 @@ pub fn parse_output(stdout: &[u8]) -> Result<Credentials> {
     };
     let expiration = match doc.get("Expiration") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(
-            OffsetDateTime::parse(s, &Rfc3339)
-                .map_err(|_| fail("'Expiration' is not an ISO 8601 time such as 2026-01-02T03:04:05Z"))?,
-        ),
+        Some(Value::String(s)) => Some(OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
+            fail("'Expiration' is not an ISO 8601 time such as 2026-01-02T03:04:05Z")
+        })?),
         Some(_) => return Err(fail("'Expiration' is not a string")),
     };
     Ok(Credentials {
@@ -124,12 +125,27 @@ mod tests {
     #[test]
     fn refuses_other_versions_and_missing_keys_without_echoing_output() {
         for (doc, want) in [
-            (r#"{"Version": 2, "AccessKeyId": "AK", "SecretAccessKey": "hunter2"}"#, "version '2'"),
-            (r#"{"AccessKeyId": "AK", "SecretAccessKey": "hunter2"}"#, "Version key not provided"),
-            (r#"{"Version": 1, "AccessKeyId": "AK"}"#, "'SecretAccessKey'"),
-            (r#"{"Version": 1, "SecretAccessKey": "hunter2"}"#, "'AccessKeyId'"),
+            (
+                r#"{"Version": 2, "AccessKeyId": "AK", "SecretAccessKey": "hunter2"}"#,
+                "version '2'",
+            ),
+            (
+                r#"{"AccessKeyId": "AK", "SecretAccessKey": "hunter2"}"#,
+                "Version key not provided",
+            ),
+            (
+                r#"{"Version": 1, "AccessKeyId": "AK"}"#,
+                "'SecretAccessKey'",
+            ),
+            (
+                r#"{"Version": 1, "SecretAccessKey": "hunter2"}"#,
+                "'AccessKeyId'",
+            ),
             ("hunter2 not json", "not a JSON document"),
-            (r#"{"Version": 1, "AccessKeyId": "AK", "SecretAccessKey": "hunter2", "Expiration": "soon"}"#, "Expiration"),
+            (
+                r#"{"Version": 1, "AccessKeyId": "AK", "SecretAccessKey": "hunter2", "Expiration": "soon"}"#,
+                "Expiration",
+            ),
         ] {
             let err = parse_output(doc.as_bytes()).unwrap_err().to_string();
             assert!(err.contains(want), "{err}");

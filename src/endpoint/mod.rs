@@ -91,7 +91,10 @@ impl CustomEndpoint {
             )));
         }
         let mut normalized_path = String::new();
-        crate::sign::encode::push_quoted_path(&mut normalized_path, &remove_dot_segments(split.path));
+        crate::sign::encode::push_quoted_path(
+            &mut normalized_path,
+            &remove_dot_segments(split.path),
+        );
         if !normalized_path.ends_with('/') {
             normalized_path.push('/');
         }
@@ -123,7 +126,11 @@ fn remove_dot_segments(path: &str) -> String {
         }
     }
     let first = if path.starts_with('/') { "/" } else { "" };
-    let last = if path.ends_with('/') && !out.is_empty() { "/" } else { "" };
+    let last = if path.ends_with('/') && !out.is_empty() {
+        "/"
+    } else {
+        ""
+    };
     format!("{first}{}{last}", out.join("/"))
 }
 
@@ -175,7 +182,12 @@ pub struct Target {
 }
 
 impl Target {
-    fn new(origin: String, base_path: String, signing_region: &str, virtual_hosted: bool) -> Result<Self> {
+    fn new(
+        origin: String,
+        base_path: String,
+        signing_region: &str,
+        virtual_hosted: bool,
+    ) -> Result<Self> {
         let host = signed_host(&origin)?;
         Ok(Target {
             origin,
@@ -190,7 +202,11 @@ impl Target {
     /// as botocore's `_urljoin` does.
     pub fn join_path(&self, out: &mut String, url_path: &str) {
         if url_path.is_empty() || url_path == "/" {
-            out.push_str(if self.base_path.is_empty() { "/" } else { &self.base_path });
+            out.push_str(if self.base_path.is_empty() {
+                "/"
+            } else {
+                &self.base_path
+            });
         } else if self.base_path.ends_with('/') && url_path.starts_with('/') {
             out.push_str(&self.base_path[..self.base_path.len() - 1]);
             out.push_str(url_path);
@@ -234,7 +250,9 @@ fn virtual_hostable(bucket: &str, allow_subdomains: bool) -> bool {
         return false;
     }
     if allow_subdomains {
-        return bucket.split('.').all(|label| virtual_hostable(label, false));
+        return bucket
+            .split('.')
+            .all(|label| virtual_hostable(label, false));
     }
     url::is_host_label(bucket)
 }
@@ -278,14 +296,20 @@ impl EndpointConfig {
         }
         let partition = partition::of(region);
         let dns = partition.dns_suffix;
-        let reg = if region == "aws-global" { "us-east-1" } else { region };
+        let reg = if region == "aws-global" {
+            "us-east-1"
+        } else {
+            region
+        };
         let signing = self.signing_region();
 
         if accelerate && fips {
             return Err(rules("Accelerate cannot be used with FIPS"));
         }
         if custom.is_some() && accelerate {
-            return Err(rules("A custom endpoint cannot be combined with S3 Accelerate"));
+            return Err(rules(
+                "A custom endpoint cannot be combined with S3 Accelerate",
+            ));
         }
         if fips && !partition.supports_fips {
             return Err(rules("Partition does not support FIPS"));
@@ -315,7 +339,9 @@ impl EndpointConfig {
                         true,
                     );
                 }
-                None if dualstack && fips => format!("https://{bucket}.s3-fips.dualstack.{reg}.{dns}"),
+                None if dualstack && fips => {
+                    format!("https://{bucket}.s3-fips.dualstack.{reg}.{dns}")
+                }
                 None if fips => format!("https://{bucket}.s3-fips.{reg}.{dns}"),
                 None if dualstack && accelerate => {
                     if region == "aws-global" {
@@ -332,18 +358,25 @@ impl EndpointConfig {
             return Target::new(origin, String::new(), signing, true);
         }
 
-        if let Some(c) = custom {
-            if c.scheme == "http" && !force_path && !fips && !dualstack && !accelerate && virtual_hostable(bucket, true) {
-                return Target::new(
-                    format!("{}://{bucket}.{}", c.scheme, c.authority),
-                    c.path.clone(),
-                    signing,
-                    true,
-                );
-            }
+        if let Some(c) = custom
+            && c.scheme == "http"
+            && !force_path
+            && !fips
+            && !dualstack
+            && !accelerate
+            && virtual_hostable(bucket, true)
+        {
+            return Target::new(
+                format!("{}://{bucket}.{}", c.scheme, c.authority),
+                c.path.clone(),
+                signing,
+                true,
+            );
         }
         if accelerate {
-            return Err(rules("Path-style addressing cannot be used with S3 Accelerate"));
+            return Err(rules(
+                "Path-style addressing cannot be used with S3 Accelerate",
+            ));
         }
         let path = format!("/{bucket}");
         let origin = match custom {
@@ -373,10 +406,16 @@ impl EndpointConfig {
             Some(r) => r,
         };
         let Some(arn_partition) = partition::named(ap.partition) else {
-            return Err(rules(&format!("Invalid ARN: unknown partition `{}`", ap.partition)));
+            return Err(rules(&format!(
+                "Invalid ARN: unknown partition `{}`",
+                ap.partition
+            )));
         };
         if !url::is_host_label(ap.region) {
-            return Err(rules(&format!("Invalid ARN: invalid region in ARN: `{}`", ap.region)));
+            return Err(rules(&format!(
+                "Invalid ARN: invalid region in ARN: `{}`",
+                ap.region
+            )));
         }
         if !url::is_host_label(ap.name) {
             return Err(rules(&format!(
@@ -449,18 +488,38 @@ mod tests {
     #[test]
     fn aws_hosts_by_region() {
         let (u, h, r) = url_of(&config(None), "mybucket", "/k");
-        assert_eq!((u.as_str(), h.as_str(), r.as_str()), ("https://mybucket.s3.amazonaws.com/k", "mybucket.s3.amazonaws.com", "us-east-1"));
+        assert_eq!(
+            (u.as_str(), h.as_str(), r.as_str()),
+            (
+                "https://mybucket.s3.amazonaws.com/k",
+                "mybucket.s3.amazonaws.com",
+                "us-east-1"
+            )
+        );
         let (u, _, r) = url_of(&config(Some("eu-west-2")), "mybucket", "/k");
-        assert_eq!((u.as_str(), r.as_str()), ("https://mybucket.s3.eu-west-2.amazonaws.com/k", "eu-west-2"));
+        assert_eq!(
+            (u.as_str(), r.as_str()),
+            ("https://mybucket.s3.eu-west-2.amazonaws.com/k", "eu-west-2")
+        );
         let (u, _, _) = url_of(&config(Some("cn-north-1")), "mybucket", "/k");
         assert_eq!(u, "https://mybucket.s3.cn-north-1.amazonaws.com.cn/k");
         let (u, _, r) = url_of(&config(Some("aws-global")), "mybucket", "/k");
-        assert_eq!((u.as_str(), r.as_str()), ("https://mybucket.s3.amazonaws.com/k", "us-east-1"));
+        assert_eq!(
+            (u.as_str(), r.as_str()),
+            ("https://mybucket.s3.amazonaws.com/k", "us-east-1")
+        );
     }
 
     #[test]
     fn buckets_that_cannot_be_hosts_go_path_style() {
-        for bucket in ["my.bucket", "MyBucket", "ab", "my_bucket", "-bucket", "192.168.1.1"] {
+        for bucket in [
+            "my.bucket",
+            "MyBucket",
+            "ab",
+            "my_bucket",
+            "-bucket",
+            "192.168.1.1",
+        ] {
             let (u, _, _) = url_of(&config(Some("eu-west-2")), bucket, "/k");
             assert_eq!(u, format!("https://s3.eu-west-2.amazonaws.com/{bucket}/k"));
         }
@@ -478,18 +537,33 @@ mod tests {
     fn variants() {
         let mut c = config(Some("eu-west-2"));
         c.dualstack = true;
-        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.s3.dualstack.eu-west-2.amazonaws.com/k");
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3.dualstack.eu-west-2.amazonaws.com/k"
+        );
         c.fips = true;
-        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.s3-fips.dualstack.eu-west-2.amazonaws.com/k");
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3-fips.dualstack.eu-west-2.amazonaws.com/k"
+        );
         let mut c = config(Some("eu-west-2"));
         c.accelerate = true;
-        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.s3-accelerate.amazonaws.com/k");
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3-accelerate.amazonaws.com/k"
+        );
         c.dualstack = true;
-        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.s3-accelerate.dualstack.amazonaws.com/k");
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3-accelerate.dualstack.amazonaws.com/k"
+        );
         assert!(c.target(&BucketRef::Name("my.bucket")).is_err());
         let mut c = config(None);
         c.dualstack = true;
-        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.s3.dualstack.us-east-1.amazonaws.com/k");
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3.dualstack.us-east-1.amazonaws.com/k"
+        );
         let mut c = config(Some("cn-north-1"));
         c.fips = true;
         assert!(c.target(&BucketRef::Name("mybucket")).is_err());
@@ -499,18 +573,39 @@ mod tests {
     fn custom_endpoints() {
         let mut c = config(Some("eu-west-2"));
         c.custom = Some(CustomEndpoint::parse("http://localhost:9000").unwrap());
-        assert_eq!(url_of(&c, "mybucket", "/k").0, "http://localhost:9000/mybucket/k");
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "http://localhost:9000/mybucket/k"
+        );
         c.fips = true;
         c.dualstack = true;
-        assert_eq!(url_of(&c, "mybucket", "/k").0, "http://localhost:9000/mybucket/k");
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "http://localhost:9000/mybucket/k"
+        );
         c.addressing_style = AddressingStyle::Virtual;
         let (u, h, _) = url_of(&c, "mybucket", "/k");
-        assert_eq!((u.as_str(), h.as_str()), ("http://mybucket.localhost:9000/k", "mybucket.localhost:9000"));
+        assert_eq!(
+            (u.as_str(), h.as_str()),
+            (
+                "http://mybucket.localhost:9000/k",
+                "mybucket.localhost:9000"
+            )
+        );
         // v2 checks each label of a dotted bucket: `my` is too short.
-        assert_eq!(url_of(&c, "my.bucket", "/k").0, "http://localhost:9000/my.bucket/k");
-        assert_eq!(url_of(&c, "abc.bucket", "/k").0, "http://abc.bucket.localhost:9000/k");
+        assert_eq!(
+            url_of(&c, "my.bucket", "/k").0,
+            "http://localhost:9000/my.bucket/k"
+        );
+        assert_eq!(
+            url_of(&c, "abc.bucket", "/k").0,
+            "http://abc.bucket.localhost:9000/k"
+        );
         c.custom = Some(CustomEndpoint::parse("http://127.0.0.1:9000").unwrap());
-        assert_eq!(url_of(&c, "mybucket", "/k").0, "http://127.0.0.1:9000/mybucket/k");
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "http://127.0.0.1:9000/mybucket/k"
+        );
     }
 
     #[test]
@@ -526,10 +621,16 @@ mod tests {
         assert_eq!(h, "h.example:8443");
         c.custom = Some(CustomEndpoint::parse("https://h.example/base/").unwrap());
         c.addressing_style = AddressingStyle::Virtual;
-        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.h.example/base/k");
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.h.example/base/k"
+        );
         c.custom = Some(CustomEndpoint::parse("https://s3-accelerate.amazonaws.com").unwrap());
         c.addressing_style = AddressingStyle::Auto;
-        assert_eq!(url_of(&c, "mybucket", "/k").0, "https://mybucket.s3-accelerate.amazonaws.com/k");
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3-accelerate.amazonaws.com/k"
+        );
     }
 
     #[test]
@@ -556,8 +657,13 @@ mod tests {
             account: "123456789012",
             name: "myap",
         };
-        let t = config(Some("eu-west-2")).target(&BucketRef::AccessPoint(ap.clone())).unwrap();
-        assert_eq!(t.origin, "https://myap-123456789012.s3-accesspoint.us-west-2.amazonaws.com");
+        let t = config(Some("eu-west-2"))
+            .target(&BucketRef::AccessPoint(ap.clone()))
+            .unwrap();
+        assert_eq!(
+            t.origin,
+            "https://myap-123456789012.s3-accesspoint.us-west-2.amazonaws.com"
+        );
         assert_eq!(t.signing_region, "us-west-2");
         let mut c = config(Some("eu-west-2"));
         c.use_arn_region = false;

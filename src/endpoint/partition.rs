@@ -20,7 +20,11 @@ const AWS: Partition = Partition {
 /// The partitions with their pseudo-regions and region patterns. A pattern is
 /// `PREFIX-WORD-DIGITS` with the given prefix words (`us-gov` is two).
 const PARTITIONS: &[(Partition, &[&str], &[&str])] = &[
-    (AWS, &["aws-global"], &["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx"]),
+    (
+        AWS,
+        &["aws-global"],
+        &["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx"],
+    ),
     (
         Partition {
             name: "aws-cn",
@@ -88,7 +92,10 @@ const PARTITIONS: &[(Partition, &[&str], &[&str])] = &[
 
 /// `^PREFIX\-\w+\-\d+$` for one prefix.
 fn matches_pattern(region: &str, prefix: &str) -> bool {
-    let Some(rest) = region.strip_prefix(prefix).and_then(|r| r.strip_prefix('-')) else {
+    let Some(rest) = region
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('-'))
+    else {
         return false;
     };
     let Some((word, digits)) = rest.split_once('-') else {
@@ -102,7 +109,10 @@ fn matches_pattern(region: &str, prefix: &str) -> bool {
 
 /// The partition of `region`.
 pub fn of(region: &str) -> Partition {
-    if let Some((p, _, _)) = PARTITIONS.iter().find(|(_, names, _)| names.contains(&region)) {
+    if let Some((p, _, _)) = PARTITIONS
+        .iter()
+        .find(|(_, names, _)| names.contains(&region))
+    {
         return *p;
     }
     PARTITIONS
@@ -113,7 +123,10 @@ pub fn of(region: &str) -> Partition {
 
 /// The partition named `name` (as in an ARN), if AWS has one by that name.
 pub fn named(name: &str) -> Option<Partition> {
-    PARTITIONS.iter().map(|(p, _, _)| *p).find(|p| p.name == name)
+    PARTITIONS
+        .iter()
+        .map(|(p, _, _)| *p)
+        .find(|p| p.name == name)
 }
 
 #[cfg(test)]

@@ -21,6 +21,10 @@ pub enum SplitError {
     UnbalancedBrackets,
 }
 
+/// The port is not a number from 0 to 65535.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadPort;
+
 fn is_scheme_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')
 }
@@ -70,7 +74,9 @@ pub fn split(text: &str) -> Result<SplitUrl<'_>, SplitError> {
 impl<'a> SplitUrl<'a> {
     /// The netloc without userinfo.
     fn host_port(&self) -> &'a str {
-        self.netloc.rsplit_once('@').map_or(self.netloc, |(_, hp)| hp)
+        self.netloc
+            .rsplit_once('@')
+            .map_or(self.netloc, |(_, hp)| hp)
     }
 
     /// Python's `.hostname`: lower-cased, brackets removed, `None` if empty.
@@ -99,14 +105,14 @@ impl<'a> SplitUrl<'a> {
 
     /// Python's `.port`: `Ok(None)` without a port, `Err` when it is not a
     /// number from 0 to 65535.
-    pub fn port(&self) -> Result<Option<u16>, ()> {
+    pub fn port(&self) -> Result<Option<u16>, BadPort> {
         match self.port_text() {
             None => Ok(None),
             Some(text) if text.bytes().all(|b| b.is_ascii_digit()) => {
-                let n: u64 = text.parse().map_err(|_| ())?;
-                u16::try_from(n).map(Some).map_err(|_| ())
+                let n: u64 = text.parse().map_err(|_| BadPort)?;
+                u16::try_from(n).map(Some).map_err(|_| BadPort)
             }
-            Some(_) => Err(()),
+            Some(_) => Err(BadPort),
         }
     }
 
@@ -145,7 +151,9 @@ pub fn is_valid_hostname(host: &str) -> bool {
 /// One DNS label: 1 to 63 of `[A-Za-z0-9-]`, no leading or trailing hyphen.
 pub fn is_host_label(label: &str) -> bool {
     (1..=63).contains(&label.len())
-        && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !label.starts_with('-')
         && !label.ends_with('-')
 }
@@ -182,8 +190,8 @@ mod tests {
         assert_eq!(u.hostname().as_deref(), Some("::1"));
         assert_eq!(u.port(), Ok(Some(9000)));
         assert!(u.is_ipv6());
-        assert_eq!(split("http://h:99999").unwrap().port(), Err(()));
-        assert_eq!(split("http://h:x").unwrap().port(), Err(()));
+        assert_eq!(split("http://h:99999").unwrap().port(), Err(BadPort));
+        assert_eq!(split("http://h:x").unwrap().port(), Err(BadPort));
         assert_eq!(split("http://h:").unwrap().port(), Ok(None));
         assert!(split("http://[::1/").is_err());
     }

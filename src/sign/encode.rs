@@ -41,7 +41,10 @@ mod tests {
             ("key with spaces.txt", "key%20with%20spaces.txt"),
             ("a+b=c&d.txt", "a%2Bb%3Dc%26d.txt"),
             ("~tilde~/x~y", "~tilde~/x~y"),
-            ("dir/ünï/日本語.txt", "dir/%C3%BCn%C3%AF/%E6%97%A5%E6%9C%AC%E8%AA%9E.txt"),
+            (
+                "dir/ünï/日本語.txt",
+                "dir/%C3%BCn%C3%AF/%E6%97%A5%E6%9C%AC%E8%AA%9E.txt",
+            ),
             ("dir//x", "dir//x"),
             ("a/../b/./c", "a/../b/./c"),
             ("100%25 sure%.txt", "100%2525%20sure%25.txt"),

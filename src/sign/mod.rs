@@ -131,7 +131,9 @@ impl QuerySigner {
     pub fn new(credentials: Credentials, time: OffsetDateTime) -> Self {
         let amz_date = time
             .to_offset(time::UtcOffset::UTC)
-            .format(format_description!("[year][month][day]T[hour][minute][second]Z"))
+            .format(format_description!(
+                "[year][month][day]T[hour][minute][second]Z"
+            ))
             .expect("every date from year 0 to 9999 formats");
         QuerySigner {
             credentials,
@@ -195,7 +197,8 @@ impl QuerySigner {
         for (k, v) in req.params {
             pairs.push((encoded(k), encoded(v)));
         }
-        let mut credential = String::with_capacity(self.credentials.access_key_id.len() + scope.len() + 1);
+        let mut credential =
+            String::with_capacity(self.credentials.access_key_id.len() + scope.len() + 1);
         credential.push_str(&self.credentials.access_key_id);
         credential.push('/');
         credential.push_str(&scope);
@@ -257,7 +260,8 @@ impl QuerySigner {
 
         let signature = self.key(req.region).sign(&string_to_sign);
 
-        let mut url = String::with_capacity(req.origin.len() + req.path.len() + canonical_request.len());
+        let mut url =
+            String::with_capacity(req.origin.len() + req.path.len() + canonical_request.len());
         url.push_str(req.origin);
         url.push_str(req.path);
         url.push('?');
@@ -292,7 +296,10 @@ mod tests {
 
     fn example_signer(time: OffsetDateTime) -> QuerySigner {
         QuerySigner::new(
-            Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            Credentials::new(
+                "AKIAIOSFODNN7EXAMPLE",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            ),
             time,
         )
     }
@@ -334,11 +341,15 @@ mod tests {
         // The key signs "" to this; its own bytes are
         // f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d.
         let mut expected = HmacSha256::new_from_slice(
-            &hex::decode("f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d").unwrap(),
+            &hex::decode("f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d")
+                .unwrap(),
         )
         .unwrap();
         expected.update(b"probe");
-        assert_eq!(key.sign("probe"), hex::encode(expected.finalize().into_bytes()));
+        assert_eq!(
+            key.sign("probe"),
+            hex::encode(expected.finalize().into_bytes())
+        );
     }
 
     /// The worked example of the rulebook (§6.2): token, custom endpoint,
@@ -346,8 +357,11 @@ mod tests {
     #[test]
     fn rulebook_worked_example_with_session_token() {
         let mut signer = QuerySigner::new(
-            Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-                .with_session_token("TOKEN/+=abc"),
+            Credentials::new(
+                "AKIAIOSFODNN7EXAMPLE",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            )
+            .with_session_token("TOKEN/+=abc"),
             datetime!(2023-11-14 22:13:20 UTC),
         );
         let signed = signer.presign(&SignRequest {
@@ -360,7 +374,11 @@ mod tests {
             headers: &[],
             expires: 900,
         });
-        assert!(signed.string_to_sign.ends_with("bd3258a6b7fab2741527a1715dbb71a888a65cf8a7d4b0f8392fd053f3c96699"));
+        assert!(
+            signed
+                .string_to_sign
+                .ends_with("bd3258a6b7fab2741527a1715dbb71a888a65cf8a7d4b0f8392fd053f3c96699")
+        );
         assert_eq!(
             signed.url,
             "http://localhost:9000/mybucket/dir/a%20b%2Bc~%C3%BC.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20231114%2Feu-west-2%2Fs3%2Faws4_request&X-Amz-Date=20231114T221320Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Security-Token=TOKEN%2F%2B%3Dabc&X-Amz-Signature=cb68283471ed475c82572766240fdeac491511fe33bc8fe8c003867f7b186103"
@@ -397,12 +415,23 @@ mod tests {
             path: "/img.png",
             host: "bucket.s3.eu-west-2.amazonaws.com",
             region: "eu-west-2",
-            params: &[("uploadId".to_owned(), "a/b".to_owned()), ("partNumber".to_owned(), "7".to_owned())],
+            params: &[
+                ("uploadId".to_owned(), "a/b".to_owned()),
+                ("partNumber".to_owned(), "7".to_owned()),
+            ],
             headers: &[("content-type".to_owned(), "image/png".to_owned())],
             expires: 3600,
         });
-        assert!(signed.url.contains("?uploadId=a%2Fb&partNumber=7&X-Amz-Algorithm="));
-        assert!(signed.url.contains("X-Amz-SignedHeaders=content-type%3Bhost"));
+        assert!(
+            signed
+                .url
+                .contains("?uploadId=a%2Fb&partNumber=7&X-Amz-Algorithm=")
+        );
+        assert!(
+            signed
+                .url
+                .contains("X-Amz-SignedHeaders=content-type%3Bhost")
+        );
         let lines: Vec<&str> = signed.canonical_request.lines().collect();
         assert!(lines[2].starts_with("X-Amz-Algorithm="));
         assert!(lines[2].ends_with("&partNumber=7&uploadId=a%2Fb"));

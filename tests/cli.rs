@@ -1,0 +1,600 @@
+//! The real binary, driven the way users drive it: every recorded AWS CLI v2
+//! vector, the bad-input catalogue with its exit statuses, and the promises
+//! about stdout, stderr and secrets. Every run gets a fresh HOME and only the
+//! environment the case names, so the developer's own files never leak in.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const FROZEN_RFC3339: &str = "2026-01-02T03:04:05Z";
+const FROZEN_FAKETIME: &str = "2026-01-02 03:04:05";
+const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+const AK: &str = "AKIAIOSFODNN7EXAMPLE";
+const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const TOKEN: &str = "IQoJb3JpZ2luX2VjEPr-session-token-secret";
+
+fn fixture(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// One run of the binary in a throw-away HOME.
+struct Run {
+    home: tempfile::TempDir,
+    env: BTreeMap<String, String>,
+    args: Vec<String>,
+}
+
+impl Run {
+    fn new() -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let mut env = BTreeMap::new();
+        env.insert("HOME".to_owned(), home.path().display().to_string());
+        env.insert("USERPROFILE".to_owned(), home.path().display().to_string());
+        env.insert("PATH".to_owned(), std::env::var("PATH").unwrap_or_default());
+        env.insert("TZ".to_owned(), "UTC".to_owned());
+        Run {
+            home,
+            env,
+            args: Vec::new(),
+        }
+    }
+
+    fn with_home(&self, text: &str) -> String {
+        text.replace("{HOME}", &self.home.path().display().to_string())
+    }
+
+    fn file(self, rel: &str, text: &str) -> Self {
+        let path = self.home.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, self.with_home(text)).unwrap();
+        if rel.starts_with("bin/") {
+            make_executable(&path);
+        }
+        self
+    }
+
+    fn bytes_file(self, rel: &str, bytes: &[u8]) -> Self {
+        let path = self.home.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        self
+    }
+
+    fn env(mut self, name: &str, value: &str) -> Self {
+        let value = self.with_home(value);
+        self.env.insert(name.to_owned(), value);
+        self
+    }
+
+    fn keys(self) -> Self {
+        self.env("AWS_ACCESS_KEY_ID", AK)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+    }
+
+    fn args<S: AsRef<str>>(mut self, args: &[S]) -> Self {
+        self.args.extend(args.iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    fn output(&self) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_presign"))
+            .args(&self.args)
+            .env_clear()
+            .envs(&self.env)
+            .output()
+            .unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Builds the run of one recorded vector.
+fn vector_run(case: &Value) -> Run {
+    let mut run = Run::new();
+    for (rel, body) in case["files"].as_object().unwrap() {
+        run = run.file(rel, body.as_str().unwrap());
+    }
+    for (name, value) in case["env"].as_object().unwrap() {
+        run = run.env(name, value.as_str().unwrap());
+    }
+    let args: Vec<String> = case["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    run.args(&args)
+}
+
+fn check_vector(case: &Value, out: &Output) -> Result<(), String> {
+    let name = case["name"].as_str().unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    if case["exit_ok"].as_bool().unwrap() {
+        let want = case["stdout"].as_str().unwrap();
+        if !out.status.success() || stdout != want {
+            return Err(format!(
+                "{name}: status {:?}\n got {stdout}\nwant {want}\n err {stderr}",
+                out.status
+            ));
+        }
+    } else if out.status.success() || !stdout.is_empty() || stderr.trim().is_empty() {
+        return Err(format!(
+            "{name}: should fail with a message and no output; got {:?} {stdout:?} {stderr:?}",
+            out.status
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn every_aws_cli_vector_matches_with_signing_time() {
+    let data = fixture("cli.json");
+    let cases = data["vectors"].as_array().unwrap();
+    assert!(cases.len() >= 18);
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            let out = vector_run(case)
+                .args(&["--signing-time", FROZEN_RFC3339])
+                .output();
+            check_vector(case, &out).err()
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// The same vectors verbatim, with the clock frozen by libfaketime as the
+/// reference was recorded. `.ci/run` installs libfaketime and sets
+/// `PRESIGN_FAKETIME=required`, so there this cannot be skipped.
+#[test]
+fn every_aws_cli_vector_matches_verbatim_under_a_frozen_clock() {
+    if !Path::new(FAKETIME_LIB).exists() {
+        assert_ne!(
+            std::env::var("PRESIGN_FAKETIME").as_deref(),
+            Ok("required"),
+            "libfaketime is required but {FAKETIME_LIB} is missing (apt-get install faketime)"
+        );
+        eprintln!("skipped: {FAKETIME_LIB} is not installed (apt-get install faketime)");
+        return;
+    }
+    let data = fixture("cli.json");
+    let cases = data["vectors"].as_array().unwrap();
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| {
+            let out = vector_run(case)
+                .env("LD_PRELOAD", FAKETIME_LIB)
+                .env("FAKETIME", FROZEN_FAKETIME)
+                .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+                .output();
+            check_vector(case, &out).err()
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// A bad-input case: what runs, the status it must end with and a stable
+/// part of its one-line message.
+struct Bad {
+    name: &'static str,
+    run: Run,
+    status: i32,
+    says: &'static str,
+}
+
+fn bad(name: &'static str, run: Run, status: i32, says: &'static str) -> Bad {
+    Bad {
+        name,
+        run,
+        status,
+        says,
+    }
+}
+
+fn base() -> Run {
+    Run::new().keys().env("AWS_SESSION_TOKEN", TOKEN)
+}
+
+fn obj() -> Run {
+    base().args(&["s3://bucket/key.txt"])
+}
+
+fn catalogue() -> Vec<Bad> {
+    let mut cases = vec![
+        bad("no arguments", base(), 252, "S3_URI"),
+        bad("bucket without key", base().args(&["s3://bucket"]), 252, "s3://BUCKET/KEY"),
+        bad("bucket with empty key", base().args(&["s3://bucket/"]), 252, "no object key"),
+        bad("space in bucket", base().args(&["s3://my bucket/k"]), 252, "invalid bucket name"),
+        bad("empty bucket", base().args(&["s3:///k"]), 252, "invalid bucket name"),
+        bad("upper-case scheme", base().args(&["S3://b/k"]), 252, "invalid bucket name"),
+        bad("object lambda arn", base().args(&["s3://arn:aws:s3-object-lambda:us-east-1:123456789012:accesspoint/x/k"]), 252, "Object Lambda"),
+        bad("expiry zero", obj().args(&["--expires-in", "0"]), 252, "604800"),
+        bad("expiry negative", obj().args(&["--expires-in", "-1"]), 252, "604800"),
+        bad("expiry over a week", obj().args(&["--expires-in", "604801"]), 252, "604800"),
+        bad("expiry huge", obj().args(&["--expires-in", "99999999999999999999"]), 252, "604800"),
+        bad("expiry not a number", obj().args(&["--expires-in", "soon"]), 252, "whole seconds"),
+        bad("expiry fraction", obj().args(&["--expires-in=1.5"]), 252, "whole seconds"),
+        bad("unknown flag", obj().args(&["--bogus"]), 252, "--bogus"),
+        bad("flag without value", obj().args(&["--region"]), 252, "--region"),
+        bad("bad signing time", obj().args(&["--signing-time", "yesterday"]), 252, "RFC 3339"),
+        bad("endpoint without scheme", obj().args(&["--endpoint-url", "example.com"]), 252, "scheme is missing"),
+        bad("endpoint ftp scheme", obj().args(&["--endpoint-url", "ftp://example.com"]), 255, "not a valid URI"),
+        bad("endpoint with query", obj().args(&["--endpoint-url", "http://example.com/?a=b"]), 255, "not a valid URI"),
+        bad("endpoint bad port", obj().args(&["--endpoint-url", "http://example.com:99999"]), 255, "not a valid URI"),
+        bad("endpoint underscore host", obj().args(&["--endpoint-url", "http://under_score.example.com"]), 255, "invalid endpoint"),
+        bad("endpoint env host:port", obj().env("AWS_ENDPOINT_URL", "localhost:9000"), 255, "not a valid URI"),
+        bad("region with spaces", obj().args(&["--region", "eu west 2"]), 255, "region"),
+        bad("region all digits", obj().args(&["--region", "123"]), 255, "region"),
+        bad("empty AWS_REGION", obj().env("AWS_REGION", ""), 255, "region"),
+        bad("unknown profile flag", obj().args(&["--profile", "nope"]), 253, "(nope) could not be found"),
+        bad("unknown AWS_PROFILE", obj().env("AWS_PROFILE", "nope"), 253, "(nope) could not be found"),
+        bad("no credentials", Run::new().args(&["s3://bucket/key.txt"]), 253, "unable to locate credentials"),
+        bad("half env pair", Run::new().env("AWS_ACCESS_KEY_ID", AK).args(&["s3://b/k"]), 253, "AWS_SECRET_ACCESS_KEY"),
+        bad(
+            "duplicate section",
+            obj().file(".aws/config", "[default]\nregion = eu-west-1\n[default]\nregion = eu-west-2\n"),
+            253,
+            "unable to parse config file",
+        ),
+        bad(
+            "duplicate key",
+            obj().file(".aws/credentials", &format!("[default]\naws_secret_access_key = {SECRET}\naws_secret_access_key = x\n")),
+            253,
+            "appears twice",
+        ),
+        bad("utf-8 bom", obj().file(".aws/config", "\u{feff}[default]\nregion = eu-west-1\n"), 253, "unable to parse config file"),
+        bad("binary garbage", obj().bytes_file(".aws/config", b"\xff\xfe\x00garbage\x9c"), 253, "not UTF-8"),
+        bad(
+            "pasted secret line",
+            obj().file(".aws/credentials", &format!("[default]\naws_access_key_id = {AK}\n{SECRET}\n")),
+            253,
+            "line 3",
+        ),
+        bad("setting before any section", obj().file(".aws/config", "region = eu-west-1\n"), 253, "before the first [section]"),
+        bad("nested line without equals", obj().file(".aws/config", "[default]\ns3 =\n  addressing_style\n"), 253, "nested setting 's3'"),
+        bad("bad addressing style", obj().file(".aws/config", "[default]\ns3 =\n  addressing_style = bogus\n"), 253, "addressing style bogus"),
+        bad("missing services section", obj().file(".aws/config", "[default]\nservices = nope\n"), 253, "services section"),
+        bad(
+            "partial shared credentials",
+            Run::new().file(".aws/credentials", "[default]\naws_access_key_id = AKIDX\n").args(&["s3://b/k"]),
+            253,
+            "aws_secret_access_key",
+        ),
+        bad(
+            "assume-role profile",
+            Run::new()
+                .file(".aws/config", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n")
+                .args(&["s3://b/k", "--profile", "r"]),
+            253,
+            "network",
+        ),
+        bad(
+            "accelerate with dotted bucket",
+            base()
+                .file(".aws/config", "[default]\ns3 =\n  use_accelerate_endpoint = true\n")
+                .args(&["s3://my.bucket/k", "--region", "eu-west-2"]),
+            255,
+            "Path-style addressing cannot be used with S3 Accelerate",
+        ),
+        bad(
+            "accelerate with fips",
+            base()
+                .file(".aws/config", "[default]\nuse_fips_endpoint = true\ns3 =\n  use_accelerate_endpoint = true\n")
+                .args(&["s3://bucket/k", "--region", "eu-west-2"]),
+            255,
+            "Accelerate cannot be used with FIPS",
+        ),
+        bad("fips in china", obj().env("AWS_USE_FIPS_ENDPOINT", "true").args(&["--region", "cn-north-1"]), 255, "FIPS"),
+    ];
+    if cfg!(unix) {
+        let process = |script: &str| {
+            Run::new()
+                .file("bin/creds", &format!("#!/bin/sh\n{script}\n"))
+                .file(
+                    ".aws/config",
+                    "[default]\ncredential_process = \"{HOME}/bin/creds\"\n",
+                )
+                .args(&["s3://bucket/key.txt"])
+        };
+        let doc = |extra: &str| {
+            format!(
+                "echo '{{\"Version\": 1, \"AccessKeyId\": \"{AK}\", \"SecretAccessKey\": \"{SECRET}\", \"SessionToken\": \"{TOKEN}\"{extra}}}'"
+            )
+        };
+        cases.extend([
+            bad(
+                "credential_process fails",
+                process("echo 'token service down' >&2; exit 7"),
+                253,
+                "status 7",
+            ),
+            bad(
+                "credential_process prints non-json",
+                process(&format!("echo {SECRET}")),
+                253,
+                "not a JSON document",
+            ),
+            bad(
+                "credential_process wrong version",
+                process(&doc("").replace("\"Version\": 1", "\"Version\": 2")),
+                253,
+                "version '2'",
+            ),
+            bad(
+                "credential_process expired",
+                process(&doc(", \"Expiration\": \"2001-01-01T00:00:00Z\"")),
+                253,
+                "expired at 2001-01-01T00:00:00Z",
+            ),
+            bad(
+                "credential_process prints then fails",
+                process(&format!("{}; exit 1", doc(""))),
+                253,
+                "status 1",
+            ),
+        ]);
+    }
+    cases
+}
+
+/// Every bad input: the promised status, one line on stderr naming the
+/// problem, nothing on stdout, and neither secret anywhere, also under
+/// `--debug`.
+#[test]
+fn bad_input_catalogue() {
+    let cases = catalogue();
+    assert!(cases.len() >= 40, "the catalogue has {} cases", cases.len());
+    let mut failures = Vec::new();
+    for case in cases {
+        for debug in [false, true] {
+            let mut args = case.run.args.clone();
+            if debug && !args.is_empty() {
+                args.push("--debug".to_owned());
+            }
+            let out = Command::new(env!("CARGO_BIN_EXE_presign"))
+                .args(&args)
+                .env_clear()
+                .envs(&case.run.env)
+                .output()
+                .unwrap();
+            let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+            let error_lines: Vec<&str> = stderr
+                .lines()
+                .filter(|l| !l.starts_with("presign: debug:") && !l.is_empty())
+                .collect();
+            let problems = [
+                (
+                    out.status.code() != Some(case.status),
+                    format!("status {:?}, want {}", out.status.code(), case.status),
+                ),
+                (!stdout.is_empty(), format!("stdout not empty: {stdout:?}")),
+                (
+                    !stderr.contains(case.says),
+                    format!("stderr lacks {:?}", case.says),
+                ),
+                (
+                    debug
+                        && !error_lines.iter().all(|l| {
+                            l.starts_with("presign: error:") || !l.starts_with("presign:")
+                        }),
+                    "unexpected diagnostic lines".to_owned(),
+                ),
+                (
+                    !debug && error_lines.len() != 1,
+                    format!("{} error lines, want 1", error_lines.len()),
+                ),
+                (
+                    stdout.contains(SECRET) || stderr.contains(SECRET),
+                    "the secret key leaked".to_owned(),
+                ),
+                (
+                    stdout.contains(TOKEN) || stderr.contains(TOKEN),
+                    "the session token leaked".to_owned(),
+                ),
+                (
+                    stderr.contains("panicked"),
+                    "a panic reached the user".to_owned(),
+                ),
+            ];
+            for (failed, why) in problems {
+                if failed {
+                    failures.push(format!(
+                        "{} (debug {debug}): {why}\n  stderr: {stderr}",
+                        case.name
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn url_goes_to_stdout_alone_with_one_newline() {
+    let out = obj().args(&["--region", "eu-west-2"]).output();
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with(
+        "https://bucket.s3.eu-west-2.amazonaws.com/key.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&"
+    ));
+    assert!(stdout.ends_with('\n') && stdout.matches('\n').count() == 1);
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn debug_shows_the_trail_and_the_signed_texts_but_no_secret() {
+    let out = obj().args(&["--region", "eu-west-2", "--debug"]).output();
+    assert!(out.status.success());
+    let stderr = text(&out.stderr);
+    for part in [
+        "profile: default",
+        "credentials: access key AKIAIOSFODNN7EXAMPLE from environment variables, with a session token",
+        "region: eu-west-2 (from --region)",
+        "virtual-hosted",
+        "canonical request:\nGET\n/key.txt\n",
+        "string to sign:\nAWS4-HMAC-SHA256\n",
+        "X-Amz-Security-Token=(session token, redacted)&",
+    ] {
+        assert!(stderr.contains(part), "missing {part:?} in:\n{stderr}");
+    }
+    assert!(!stderr.contains(SECRET) && !stderr.contains(TOKEN));
+    // The token is signed, so it is in the URL (encoded), as AWS CLI does.
+    assert!(text(&out.stdout).contains("X-Amz-Security-Token="));
+}
+
+#[test]
+fn signing_time_makes_output_reproducible_and_is_in_the_url() {
+    let a = obj()
+        .args(&["--signing-time", "2026-01-02T04:04:05+01:00"])
+        .output();
+    let b = obj()
+        .args(&["--signing-time", "2026-01-02T03:04:05Z"])
+        .output();
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    assert!(text(&a.stdout).contains("X-Amz-Date=20260102T030405Z"));
+}
+
+#[test]
+fn outscale_command_from_their_docs_works_verbatim() {
+    let run = Run::new()
+        .file(
+            ".aws/credentials",
+            "[P]\naws_access_key_id = OSCACCESSKEY\naws_secret_access_key = OSCSECRET\n",
+        )
+        .file(".aws/config", "[profile P]\nregion = eu-west-2\n")
+        .args(&[
+            "s3://BUCKET/OBJECT",
+            "--profile",
+            "P",
+            "--expires-in",
+            "3600",
+            "--endpoint",
+            "https://oos.eu-west-2.outscale.com",
+        ]);
+    let out = run.output();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let url = text(&out.stdout);
+    assert!(url.starts_with(
+        "https://oos.eu-west-2.outscale.com/BUCKET/OBJECT?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=OSCACCESSKEY%2F"
+    ));
+    assert!(url.contains("%2Feu-west-2%2Fs3%2Faws4_request"));
+}
+
+#[test]
+fn no_sign_request_prints_the_bare_url() {
+    let out = Run::new()
+        .args(&[
+            "s3://bucket/a b.txt",
+            "--region",
+            "eu-west-2",
+            "--no-sign-request",
+        ])
+        .output();
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stdout),
+        "https://bucket.s3.eu-west-2.amazonaws.com/a%20b.txt\n"
+    );
+}
+
+#[test]
+fn credentials_that_expire_before_the_url_are_warned_about() {
+    if !cfg!(unix) {
+        return;
+    }
+    let run = Run::new()
+        .file(
+            "bin/creds",
+            &format!("#!/bin/sh\necho '{{\"Version\": 1, \"AccessKeyId\": \"{AK}\", \"SecretAccessKey\": \"{SECRET}\", \"Expiration\": \"2026-01-02T03:34:05Z\"}}'\n"),
+        )
+        .file(".aws/config", "[default]\ncredential_process = {HOME}/bin/creds\n")
+        .args(&["s3://b/k", "--signing-time", FROZEN_RFC3339, "--expires-in", "3600"]);
+    // The real clock is past 2026-01-02T03:34:05Z only after that date; the
+    // test machine's clock is, so this case is the expired one there.
+    let out = run.output();
+    let stderr = text(&out.stderr);
+    if out.status.success() {
+        assert!(
+            stderr.contains("presign: warning: the credentials expire at 2026-01-02T03:34:05Z"),
+            "{stderr}"
+        );
+    } else {
+        assert_eq!(out.status.code(), Some(253));
+        assert!(
+            stderr.contains("expired at 2026-01-02T03:34:05Z"),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains(SECRET));
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[cfg(not(unix))]
+fn make_executable(_: &Path) {}
+
+#[test]
+fn help_shows_examples_for_both_providers_and_version_works() {
+    let out = Run::new().args(&["--help"]).output();
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for part in [
+        "--expires-in",
+        "--endpoint-url",
+        "oos.eu-west-2.outscale.com",
+        "hb.ru-msk.vkcloud-storage.ru",
+        "252",
+    ] {
+        assert!(help.contains(part), "help lacks {part}");
+    }
+    let out = Run::new().args(&["--version"]).output();
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("presign {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    use std::process::Stdio;
+    let run = obj();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_presign"))
+        .args(&run.args)
+        .env_clear()
+        .envs(&run.env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
