@@ -76,7 +76,7 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
             Some(p) => (Some(p), "AWS_PROFILE"),
             None => match sys.var("AWS_DEFAULT_PROFILE") {
                 Some(p) => (Some(p), "AWS_DEFAULT_PROFILE"),
-                None => (None, "default"),
+                None => (None, "no --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE"),
             },
         },
     };
@@ -238,7 +238,8 @@ fn endpoint_config(
             .is_none_or(boolean),
     };
     trail.push(format!(
-        "addressing style: {addressing_style:?}; accelerate: {accelerate}; dual-stack: {dualstack}; FIPS: {fips}"
+        "addressing style: {}; accelerate: {accelerate}; dual-stack: {dualstack}; FIPS: {fips}",
+        addressing_style.name()
     ));
     Ok(EndpointConfig {
         region,

@@ -32,6 +32,15 @@ pub enum AddressingStyle {
 }
 
 impl AddressingStyle {
+    /// The config value that selects this style.
+    pub fn name(self) -> &'static str {
+        match self {
+            AddressingStyle::Auto => "auto",
+            AddressingStyle::Virtual => "virtual",
+            AddressingStyle::Path => "path",
+        }
+    }
+
     /// Parses the config value; anything else is the error AWS CLI gives.
     pub fn parse(value: &str) -> Result<Self> {
         match value {

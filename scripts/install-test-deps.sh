@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the full test suite needs on a Debian/Ubuntu machine (as root):
+#  - libfaketime, to run the recorded AWS CLI vectors under their frozen clock;
+#  - curl and the three S3 servers of the end-to-end suite: Ceph radosgw
+#    (Debian packages), Garage and s3s-fs (crates.io, built once and cached in
+#    $PRESIGN_E2E_ROOT, default ~/.cache/presign-e2e; Garage takes ~10 minutes).
+# Safe to run again: whatever is already there is kept.
+set -euo pipefail
+
+root="${PRESIGN_E2E_ROOT:-$HOME/.cache/presign-e2e}"
+packages=()
+[ -f /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || packages+=(faketime)
+command -v curl >/dev/null || packages+=(curl)
+for tool in ceph-mon ceph-osd radosgw; do
+  command -v "$tool" >/dev/null || { packages+=(ceph-mon ceph-osd radosgw ceph-common); break; }
+done
+if [ "${#packages[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+install_crate() { # name version [features]
+  local name=$1 version=$2 features=${3:-}
+  if [ -x "$root/bin/$name" ] && "$root/bin/$name" --version 2>/dev/null | grep -q "$version"; then
+    return
+  fi
+  echo "building $name $version from crates.io into $root (cached for next time)"
+  CARGO_TARGET_DIR="$root/target" cargo install "$name" --version "$version" --locked --root "$root" \
+    ${features:+--features "$features"} --quiet
+}
+install_crate s3s-fs 0.14.1 binary
+install_crate garage 2.5.0
+rm -rf "$root/target"
+echo "test dependencies ready; servers in $root/bin"
