@@ -2,7 +2,7 @@
 //! (botocore `create_credential_resolver`; AWS-CLI-PRESIGN.md §3):
 //!
 //! 1. environment variables, unless `--profile` named a profile;
-//! 2. assume-role, 3. web identity, 4. SSO: these call AWS, so presign stops
+//! 2. assume-role, 3. web identity, 4. SSO (IAM Identity Center): these call AWS, so presign stops
 //!    with an error rather than silently signing with other keys;
 //! 5. the credentials file's section for the profile;
 //! 6. `login_session` (network, refused like 2-4);
@@ -150,14 +150,9 @@ fn refuse_network_sources(sys: &dyn System, input: &ChainInput) -> Result<()> {
     if web_identity {
         return refuse("web identity (STS AssumeRoleWithWebIdentity)");
     }
-    let sso = [
-        "sso_session",
-        "sso_start_url",
-        "sso_region",
-        "sso_account_id",
-        "sso_role_name",
-    ];
-    if sso.iter().any(|k| p.has(k)) {
+    // botocore's SSO provider takes the profile when it names a role or an
+    // account; `sso_session` alone only configures `aws sso login`.
+    if p.has("sso_role_name") || p.has("sso_account_id") {
         return refuse("IAM Identity Center (SSO)");
     }
     Ok(())

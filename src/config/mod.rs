@@ -274,7 +274,8 @@ fn configured_endpoint(
                     "the profile uses the services section \"{services}\", which does not exist (add [services {services}] to the config file)"
                 ))
             })?;
-        if let Some(url) = section.get("s3").and_then(|v| v.nested("endpoint_url")) {
+        let url = section.get("s3").and_then(|v| v.nested("endpoint_url"));
+        if let Some(url) = url.filter(|u| !u.is_empty()) {
             return Ok(Some((
                 url.to_owned(),
                 format!("[services {services}] s3 endpoint_url"),
@@ -283,6 +284,7 @@ fn configured_endpoint(
     }
     Ok(scoped
         .text("endpoint_url")
+        .filter(|url| !url.is_empty())
         .map(|url| (url.to_owned(), "the profile's endpoint_url".to_owned())))
 }
 

@@ -345,6 +345,7 @@ fn network_credential_sources_are_refused_not_skipped() {
         "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n",
         "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nweb_identity_token_file = /t\n",
         "[profile r]\nsso_session = s\nsso_account_id = 1\nsso_role_name = r\n",
+        "[profile r]\nsso_start_url = https://x\nsso_region = us-east-1\nsso_account_id = 1\n",
     ] {
         // Static keys in the credentials file come later in the chain.
         let sys = config(home(), profile);
@@ -356,6 +357,22 @@ fn network_credential_sources_are_refused_not_skipped() {
         assert_eq!(err.exit_code(), EXIT_CONFIG);
         assert!(err.to_string().contains("network"), "{err}");
     }
+}
+
+#[test]
+fn sso_session_alone_does_not_make_an_sso_profile() {
+    let sys = config(home(), "[profile r]\nsso_session = s\n");
+    let sys = credentials(
+        sys,
+        "[r]\naws_access_key_id = AKIDSTATIC\naws_secret_access_key = b\n",
+    );
+    assert_eq!(access_key(&sys, &flag_profile("r")), "AKIDSTATIC");
+}
+
+#[test]
+fn empty_configured_endpoints_are_skipped() {
+    let sys = config(home(), "[default]\nendpoint_url =\n").var("AWS_ENDPOINT_URL", "");
+    assert_eq!(endpoint(&sys, &Overrides::default()), None);
 }
 
 #[test]

@@ -179,18 +179,11 @@ impl QuerySigner {
     pub fn presign(&mut self, req: &SignRequest) -> Signed {
         let scope = format!("{}/{}/{SERVICE}/{TERMINATOR}", self.date, req.region);
 
-        let mut signed_headers = String::from("host");
         let mut header_names: Vec<&str> = req.headers.iter().map(|(n, _)| n.as_str()).collect();
         header_names.push("host");
         header_names.sort_unstable();
         header_names.dedup();
-        signed_headers.clear();
-        for (i, name) in header_names.iter().enumerate() {
-            if i > 0 {
-                signed_headers.push(';');
-            }
-            signed_headers.push_str(name);
-        }
+        let signed_headers = header_names.join(";");
 
         // Query pairs, each encoded once, in URL order.
         let mut pairs: Vec<(String, String)> = Vec::with_capacity(req.params.len() + 6);
@@ -249,14 +242,7 @@ impl QuerySigner {
         canonical_request.push('\n');
         canonical_request.push_str(UNSIGNED_PAYLOAD);
 
-        let mut string_to_sign = String::with_capacity(160);
-        string_to_sign.push_str(ALGORITHM);
-        string_to_sign.push('\n');
-        string_to_sign.push_str(&self.amz_date);
-        string_to_sign.push('\n');
-        string_to_sign.push_str(&scope);
-        string_to_sign.push('\n');
-        string_to_sign.push_str(&hex::encode(Sha256::digest(canonical_request.as_bytes())));
+        let string_to_sign = string_to_sign(&self.amz_date, &scope, &canonical_request);
 
         let signature = self.key(req.region).sign(&string_to_sign);
 
@@ -281,6 +267,20 @@ impl QuerySigner {
             string_to_sign,
         }
     }
+}
+
+/// The string to sign: algorithm, timestamp, scope and the SHA-256 of the
+/// canonical request, one per line.
+pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
+    let mut out = String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 67);
+    out.push_str(ALGORITHM);
+    out.push('\n');
+    out.push_str(amz_date);
+    out.push('\n');
+    out.push_str(scope);
+    out.push('\n');
+    out.push_str(&hex::encode(Sha256::digest(canonical_request.as_bytes())));
+    out
 }
 
 fn encoded(text: &str) -> String {
@@ -350,6 +350,68 @@ mod tests {
             key.sign("probe"),
             hex::encode(expected.finalize().into_bytes())
         );
+    }
+
+    /// Published cases whose last two stages (string to sign, derived key and
+    /// signature) are the ones query signing uses: the AWS SigV4 test suite
+    /// (`get-vanilla`, `get-vanilla-query-order-key-case`, `get-utf8`) and the
+    /// header-signed GET of S3's "Signature Calculations" examples.
+    #[test]
+    fn published_string_to_sign_and_signature_stages() {
+        const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let suite = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+        let suite_headers =
+            "host:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date";
+        let cases = [
+            (
+                suite,
+                "20150830T123600Z",
+                "us-east-1",
+                "service",
+                format!("GET\n/\n\n{suite_headers}\n{EMPTY}"),
+                "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63",
+                "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+            ),
+            (
+                suite,
+                "20150830T123600Z",
+                "us-east-1",
+                "service",
+                format!("GET\n/\nParam1=value1&Param2=value2\n{suite_headers}\n{EMPTY}"),
+                "",
+                "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500",
+            ),
+            (
+                suite,
+                "20150830T123600Z",
+                "us-east-1",
+                "service",
+                format!("GET\n/%E1%88%B4\n\n{suite_headers}\n{EMPTY}"),
+                "",
+                "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85",
+            ),
+            (
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                "20130524T000000Z",
+                "us-east-1",
+                "s3",
+                format!(
+                    "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n\
+                     x-amz-content-sha256:{EMPTY}\nx-amz-date:20130524T000000Z\n\n\
+                     host;range;x-amz-content-sha256;x-amz-date\n{EMPTY}"
+                ),
+                "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972",
+                "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
+            ),
+        ];
+        for (secret, amz_date, region, service, creq, creq_hash, signature) in cases {
+            let scope = format!("{}/{region}/{service}/{TERMINATOR}", &amz_date[..8]);
+            let sts = string_to_sign(amz_date, &scope, &creq);
+            assert!(sts.ends_with(creq_hash), "{sts}");
+            let key =
+                SigningKey::derive(&SecretString::from(secret), &amz_date[..8], region, service);
+            assert_eq!(key.sign(&sts), signature);
+        }
     }
 
     /// The worked example of the rulebook (§6.2): token, custom endpoint,
