@@ -49,6 +49,8 @@ pub mod config;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod operation;
+pub mod post;
 pub mod presign;
 pub mod secret;
 pub mod sign;

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use crate::credentials::Credentials;
 use crate::endpoint::{EndpointConfig, Target};
 use crate::error::{Error, Result};
+use crate::post::{self, PostForm, PostSpec};
 use crate::sign::{self, QuerySigner, SignRequest, Signed, encode};
 use crate::uri;
 
@@ -170,6 +171,47 @@ impl Presigner {
     pub fn presign(&mut self, req: &ObjectRequest) -> Result<Signed> {
         let target = self.target(req.bucket)?;
         self.presign_at(&target, req)
+    }
+
+    /// Signs a browser upload form for `bucket`/`key` (SigV4 POST policy).
+    pub fn presign_post(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        expires: Expiry,
+        spec: &PostSpec,
+    ) -> Result<PostForm> {
+        let target = self.target(bucket)?;
+        self.path.clear();
+        target.join_path(&mut self.path, "");
+        let url = format!("{}{}", target.origin, self.path);
+        let signer = match &mut self.signing {
+            Signing::Signed(signer) => signer,
+            Signing::Unsigned => {
+                return Err(Error::Usage(
+                    "an upload form must be signed: drop --no-sign-request".to_owned(),
+                ));
+            }
+            Signing::NoCredentials => return Err(Error::NoCredentials),
+        };
+        let amz_date = signer.amz_date().to_owned();
+        let token = signer
+            .credentials()
+            .session_token
+            .as_ref()
+            .map(|t| t.expose().to_owned());
+        let signing = post::PostSigning {
+            bucket,
+            key,
+            expires,
+            time: self.time,
+            amz_date: &amz_date,
+            credential: signer.credential(&target.signing_region),
+            session_token: token.as_deref(),
+        };
+        Ok(post::build(spec, signing, url, |policy| {
+            signer.sign_text(&target.signing_region, policy)
+        }))
     }
 
     /// Presigns `req` for an already-resolved target.

@@ -170,6 +170,20 @@ impl QuerySigner {
         &self.keys[at].1
     }
 
+    /// `ACCESS_KEY/DATE/REGION/s3/aws4_request`, unencoded.
+    pub fn credential(&self, region: &str) -> String {
+        format!(
+            "{}/{}/{region}/{SERVICE}/{TERMINATOR}",
+            self.credentials.access_key_id, self.date
+        )
+    }
+
+    /// The hex HMAC of `text` under the signing key of `region` (POST forms
+    /// sign their base64 policy this way).
+    pub fn sign_text(&mut self, region: &str, text: &str) -> String {
+        self.key(region).sign(text)
+    }
+
     /// How many signing keys have been derived so far (one per region).
     pub fn derived_keys(&self) -> usize {
         self.keys.len()

@@ -1,0 +1,565 @@
+//! The command line. `presign S3_URI [options]` behaves as `aws s3 presign`
+//! of AWS CLI v2 (AWS-CLI-PRESIGN.md §1) and adds the other requests people
+//! hand out links for (`--method`, signed headers, response overrides,
+//! multipart); `presign post S3_URI` signs a browser upload form.
+//!
+//! This is the only layer that touches the real environment, clock and
+//! streams; [`run`] takes them as arguments so that tests can drive it whole.
+
+mod output;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::config::{self, Overrides, Resolved};
+use crate::error::{EXIT_OTHER, EXIT_USAGE, Error, Result};
+use crate::operation::{Method, Operation, OperationSpec};
+use crate::post::PostSpec;
+use crate::presign::{Expiry, ObjectRequest, Presigner};
+use crate::sign::encode;
+use crate::system::{OsSystem, System};
+use crate::uri::S3Uri;
+
+const EXAMPLES: &str = "\
+Examples:
+  # A download link valid for one hour, with the default profile
+  presign s3://my-bucket/report.pdf
+
+  # Ten minutes, another profile and region; fetch it at once
+  curl -o report.pdf \"$(presign s3://my-bucket/report.pdf --expires-in 600 --profile prod --region eu-west-2)\"
+
+  # An upload link that only accepts a PNG, and the curl command that uses it
+  presign s3://my-bucket/img.png --method PUT --content-type image/png --output curl
+
+  # Download under another file name
+  presign s3://my-bucket/r-2026.pdf --response-content-disposition 'attachment; filename=\"report.pdf\"'
+
+  # A browser upload form (POST policy) for files up to 10 MiB
+  presign post 's3://my-bucket/uploads/${filename}' --content-length-range 1,10485760 --output html
+
+  # Outscale OOS: let another account copy an exported machine image
+  presign s3://BUCKET/OBJECT --profile P --expires-in 3600 --endpoint https://oos.eu-west-2.outscale.com
+
+  # VK Cloud object storage
+  presign s3://my-bucket/photo.jpg --region ru-msk --endpoint-url https://hb.ru-msk.vkcloud-storage.ru
+
+Credentials and settings come from AWS_* variables and ~/.aws/{config,credentials},
+with the precedence of AWS CLI v2. Exit status: 0 ok, 252 usage, 253 configuration
+or credentials, 255 other.";
+
+/// Make S3 pre-signed URLs, offline: `aws s3 presign`, exactly, and fast.
+#[derive(Debug, Parser)]
+#[command(
+    name = "presign",
+    version,
+    about,
+    after_help = EXAMPLES,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub url: UrlArgs,
+}
+
+/// Modes other than a URL.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign a browser upload form (an S3 POST policy) for s3://BUCKET/KEY
+    Post(PostArgs),
+}
+
+/// Options every mode shares.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Seconds until the URL expires, 1 to 604800 (7 days)
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "3600",
+        allow_negative_numbers = true
+    )]
+    pub expires_in: String,
+
+    /// Use this named profile of ~/.aws/config and ~/.aws/credentials
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The region to sign for (and whose endpoint to use)
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Send requests to this S3-compatible endpoint (path-style by default)
+    #[arg(long = "endpoint-url", visible_alias = "endpoint", value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Sign as of this instant instead of now, e.g. 2026-01-02T03:04:05Z
+    #[arg(long, value_name = "RFC3339")]
+    pub signing_time: Option<String>,
+
+    /// Print the plain URL, unsigned, without looking up credentials
+    #[arg(long)]
+    pub no_sign_request: bool,
+
+    /// Print how settings were resolved and what was signed, on stderr
+    #[arg(long)]
+    pub debug: bool,
+}
+
+/// How a URL is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UrlOutput {
+    /// The URL alone
+    Url,
+    /// {"url", "method", "headers", "expires_at"}
+    Json,
+    /// A curl command that performs the request
+    Curl,
+}
+
+/// How an upload form is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PostOutput {
+    /// {"url", "fields"}
+    Json,
+    /// A curl command that uploads a file with the form
+    Curl,
+    /// A minimal HTML upload form
+    Html,
+}
+
+/// `presign S3_URI ...`: one presigned URL.
+#[derive(Debug, Args)]
+pub struct UrlArgs {
+    /// The object: s3://BUCKET/KEY (the s3:// may be left out); s3://BUCKET
+    /// alone for bucket requests with --method or --query
+    #[arg(value_name = "S3_URI", required = true)]
+    pub uri: Option<String>,
+
+    #[command(flatten)]
+    pub common: Common,
+
+    /// The HTTP method the URL is for: GET, PUT, DELETE, HEAD or POST
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+
+    /// Sign a Content-Type header: the client must send exactly this type
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+
+    /// Sign another header the client must send, e.g. 'x-amz-meta-owner: ada'
+    #[arg(long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+
+    /// Response override: the Content-Disposition S3 answers with
+    #[arg(long, value_name = "VALUE")]
+    pub response_content_disposition: Option<String>,
+
+    /// Response override: the Content-Type S3 answers with
+    #[arg(long, value_name = "VALUE")]
+    pub response_content_type: Option<String>,
+
+    /// Response override: the Cache-Control S3 answers with
+    #[arg(long, value_name = "VALUE")]
+    pub response_cache_control: Option<String>,
+
+    /// Response override: the Content-Encoding S3 answers with
+    #[arg(long, value_name = "VALUE")]
+    pub response_content_encoding: Option<String>,
+
+    /// Response override: the Content-Language S3 answers with
+    #[arg(long, value_name = "VALUE")]
+    pub response_content_language: Option<String>,
+
+    /// Response override: the Expires S3 answers with
+    #[arg(long, value_name = "VALUE")]
+    pub response_expires: Option<String>,
+
+    /// A version of the object (versionId)
+    #[arg(long, value_name = "ID")]
+    pub version_id: Option<String>,
+
+    /// Multipart upload: the part this URL uploads (with --upload-id, PUT)
+    #[arg(long, value_name = "N")]
+    pub part_number: Option<String>,
+
+    /// Multipart upload: the upload a part belongs to; alone, with POST it
+    /// completes the upload, with DELETE it aborts it
+    #[arg(long, value_name = "ID")]
+    pub upload_id: Option<String>,
+
+    /// Another signed query parameter, e.g. uploads, list-type=2, prefix=logs/
+    #[arg(long = "query", value_name = "NAME[=VALUE]")]
+    pub queries: Vec<String>,
+
+    /// What to print
+    #[arg(long, value_enum, default_value = "url")]
+    pub output: UrlOutput,
+}
+
+/// `presign post S3_URI ...`: a browser upload form.
+#[derive(Debug, Args)]
+pub struct PostArgs {
+    /// Where uploads go: s3://BUCKET/KEY; a key ending in ${filename} takes
+    /// the uploaded file's name
+    #[arg(value_name = "S3_URI")]
+    pub uri: String,
+
+    #[command(flatten)]
+    pub common: Common,
+
+    /// The Content-Type the upload must have
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+
+    /// The sizes allowed, in bytes: MIN,MAX
+    #[arg(long, value_name = "MIN,MAX")]
+    pub content_length_range: Option<String>,
+
+    /// Another policy condition, as JSON, e.g. '["starts-with", "$key", "u/"]'
+    #[arg(long = "condition", value_name = "JSON")]
+    pub conditions: Vec<String>,
+
+    /// Another form field (also required by the policy), e.g. acl=private
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+
+    /// What to print
+    #[arg(long, value_enum, default_value = "json")]
+    pub output: PostOutput,
+}
+
+/// Runs presign with the real process environment; returns the exit status.
+pub fn main() -> i32 {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("presign: error: internal error{place} (please report this as a bug)");
+    }));
+    let outcome = std::panic::catch_unwind(|| {
+        let stdout = io::stdout();
+        let stderr = io::stderr();
+        run(
+            std::env::args_os(),
+            &OsSystem,
+            OffsetDateTime::now_utc(),
+            &mut stdout.lock(),
+            &mut stderr.lock(),
+        )
+    });
+    outcome.unwrap_or(EXIT_OTHER)
+}
+
+/// Runs presign on `args` (the first is the program name) and returns the
+/// exit status. Output goes to `out`, diagnostics to `err`.
+pub fn run<I, T>(
+    args: I,
+    sys: &dyn System,
+    now: OffsetDateTime,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e, out, err),
+    };
+    let mut text = String::new();
+    let outcome = match &cli.command {
+        Some(Command::Post(args)) => execute_post(args, sys, now, &mut text, err),
+        None => execute_url(&cli.url, sys, now, &mut text, err),
+    };
+    if let Err(e) = outcome {
+        let _ = writeln!(err, "presign: error: {e}");
+        return e.exit_code();
+    }
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        // A reader that went away (`presign ... | head -c0`) is not an error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            let _ = writeln!(err, "presign: error: cannot write the output: {e}");
+            EXIT_OTHER
+        }
+    }
+}
+
+/// Help and version go to stdout with status 0; every other parse error is
+/// one line on stderr with status 252.
+fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = write!(out, "{}", e.render());
+            0
+        }
+        _ => {
+            // clap's message is the paragraph before the usage block.
+            let rendered = e.render().to_string();
+            let message: Vec<&str> = rendered
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let message = message.join(" ");
+            let message = message.strip_prefix("error: ").unwrap_or(&message);
+            let _ = writeln!(err, "presign: error: {message} (see 'presign --help')");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// What every mode does first: expiry, signing time, configuration.
+struct Prepared {
+    expires: Expiry,
+    time: OffsetDateTime,
+    presigner: Presigner,
+}
+
+fn prepare(
+    common: &Common,
+    sys: &dyn System,
+    now: OffsetDateTime,
+    err: &mut dyn Write,
+) -> Result<Prepared> {
+    let expires = Expiry::parse(&common.expires_in)?;
+    let time = match &common.signing_time {
+        Some(text) => OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+            Error::Usage(format!(
+                "--signing-time '{}' is not an RFC 3339 time such as 2026-01-02T03:04:05Z",
+                text.escape_debug()
+            ))
+        })?,
+        None => now,
+    };
+    let overrides = Overrides {
+        profile: common.profile.clone(),
+        region: common.region.clone(),
+        endpoint_url: common.endpoint_url.clone(),
+        no_sign_request: common.no_sign_request,
+    };
+    let resolved = config::resolve(sys, &overrides)?;
+    check_expiry(&resolved, now, time, expires, err)?;
+    if common.debug {
+        for line in &resolved.trail {
+            let _ = writeln!(err, "presign: debug: {line}");
+        }
+    }
+    let presigner = if common.no_sign_request {
+        Presigner::unsigned(resolved.endpoint, time)
+    } else {
+        Presigner::new(resolved.endpoint, resolved.credentials, time)
+    };
+    Ok(Prepared {
+        expires,
+        time,
+        presigner,
+    })
+}
+
+/// Expired credentials are an error; credentials that expire before the URL
+/// would are a warning that says when the URL stops working.
+fn check_expiry(
+    resolved: &Resolved,
+    now: OffsetDateTime,
+    time: OffsetDateTime,
+    expires: Expiry,
+    err: &mut dyn Write,
+) -> Result<()> {
+    let Some(expiration) = resolved.credentials.as_ref().and_then(|c| c.expiration) else {
+        return Ok(());
+    };
+    let show = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+    if expiration <= now {
+        return Err(Error::ExpiredCredentials {
+            source_name: resolved.credentials_source.clone(),
+            at: show(expiration),
+        });
+    }
+    let url_end = time + time::Duration::seconds(expires.seconds().into());
+    if expiration < url_end {
+        let _ = writeln!(
+            err,
+            "presign: warning: the credentials expire at {}, before the URL would ({}); the URL stops working then",
+            show(expiration),
+            show(url_end)
+        );
+    }
+    Ok(())
+}
+
+fn execute_url(
+    args: &UrlArgs,
+    sys: &dyn System,
+    now: OffsetDateTime,
+    out: &mut String,
+    err: &mut dyn Write,
+) -> Result<()> {
+    let uri = S3Uri::parse(args.uri.as_deref().unwrap_or_default());
+    uri.bucket_ref()?;
+    let method = match &args.method {
+        Some(m) => Method::parse(m)?,
+        None => Method::Get,
+    };
+    // A bucket without a key is a bucket request, which needs a method or a
+    // query to say so; `presign s3://bucket` stays the error AWS CLI gives.
+    if args.method.is_none() && args.queries.is_empty() {
+        uri.require_key()?;
+    }
+    let overrides = [
+        (
+            "response-content-disposition",
+            &args.response_content_disposition,
+        ),
+        ("response-content-type", &args.response_content_type),
+        ("response-cache-control", &args.response_cache_control),
+        ("response-content-encoding", &args.response_content_encoding),
+        ("response-content-language", &args.response_content_language),
+        ("response-expires", &args.response_expires),
+    ];
+    let spec = OperationSpec {
+        method,
+        content_type: args.content_type.clone(),
+        headers: args.headers.clone(),
+        response_overrides: overrides
+            .iter()
+            .filter_map(|(name, value)| value.as_ref().map(|v| ((*name).to_owned(), v.clone())))
+            .collect(),
+        version_id: args.version_id.clone(),
+        part_number: args.part_number.clone(),
+        upload_id: args.upload_id.clone(),
+        queries: args.queries.clone(),
+    };
+    let op = Operation::build(&spec)?;
+
+    let mut prepared = prepare(&args.common, sys, now, err)?;
+    let debug = args.common.debug;
+    let target = prepared.presigner.target(&uri.bucket)?;
+    if debug {
+        let _ = writeln!(
+            err,
+            "presign: debug: addressing: {} ({}), host {}, scope region {}",
+            if target.virtual_hosted {
+                "virtual-hosted"
+            } else {
+                "path-style"
+            },
+            target.origin,
+            target.host,
+            target.signing_region
+        );
+    }
+    let request = ObjectRequest {
+        method: method.as_str(),
+        bucket: &uri.bucket,
+        key: &uri.key,
+        params: &op.params,
+        headers: &op.headers,
+        expires: prepared.expires,
+    };
+    let signed = prepared.presigner.presign_at(&target, &request)?;
+    if debug && !signed.canonical_request.is_empty() {
+        // The URL has to carry the session token; the debug log does not.
+        let mut canonical = signed.canonical_request.clone();
+        if let Some(token) = prepared
+            .presigner
+            .credentials()
+            .and_then(|c| c.session_token.as_ref())
+        {
+            let mut encoded = String::new();
+            encode::push_query(&mut encoded, token.expose());
+            if !encoded.is_empty() {
+                canonical = canonical.replace(&encoded, "(session token, redacted)");
+            }
+        }
+        let _ = writeln!(err, "presign: debug: canonical request:\n{canonical}");
+        let _ = writeln!(
+            err,
+            "presign: debug: string to sign:\n{}",
+            signed.string_to_sign
+        );
+    }
+    let expires_at = prepared.time + time::Duration::seconds(prepared.expires.seconds().into());
+    match args.output {
+        UrlOutput::Url => {
+            out.push_str(&signed.url);
+            out.push('\n');
+        }
+        UrlOutput::Json => output::url_json(out, &signed.url, method, &op.headers, expires_at),
+        UrlOutput::Curl => output::url_curl(
+            out,
+            &signed.url,
+            method,
+            &op.headers,
+            &uri.key,
+            op.uploads_body(!uri.key.is_empty()),
+        ),
+    }
+    Ok(())
+}
+
+fn execute_post(
+    args: &PostArgs,
+    sys: &dyn System,
+    now: OffsetDateTime,
+    out: &mut String,
+    err: &mut dyn Write,
+) -> Result<()> {
+    let uri = S3Uri::parse(&args.uri);
+    uri.bucket_ref()?;
+    uri.require_key()?;
+    let spec = PostSpec {
+        content_type: args.content_type.clone(),
+        content_length_range: args
+            .content_length_range
+            .as_deref()
+            .map(PostSpec::parse_length_range)
+            .transpose()?,
+        fields: args
+            .fields
+            .iter()
+            .map(|f| PostSpec::parse_field(f))
+            .collect::<Result<_>>()?,
+        conditions: args
+            .conditions
+            .iter()
+            .map(|c| PostSpec::parse_condition(c))
+            .collect::<Result<_>>()?,
+    };
+    let mut prepared = prepare(&args.common, sys, now, err)?;
+    let form = prepared
+        .presigner
+        .presign_post(&uri.bucket, &uri.key, prepared.expires, &spec)?;
+    match args.output {
+        PostOutput::Json => {
+            out.push_str(&form.to_json().to_string());
+            out.push('\n');
+        }
+        PostOutput::Curl => output::post_curl(out, &form, &uri.key),
+        PostOutput::Html => output::post_html(out, &form),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

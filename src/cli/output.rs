@@ -1,0 +1,181 @@
+//! Printing a presigned request for people and programs: JSON, a ready curl
+//! command, or an HTML upload form.
+
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::operation::Method;
+use crate::post::{FILENAME_PLACEHOLDER, PostForm};
+
+/// Quotes `text` for a POSIX shell.
+pub fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// The local file name a key suggests: its last segment, or `FILE`.
+fn local_name(key: &str) -> &str {
+    let base = key.rsplit('/').next().unwrap_or("");
+    if base.is_empty() || base == "." || base == ".." || base.contains(FILENAME_PLACEHOLDER) {
+        "FILE"
+    } else {
+        base
+    }
+}
+
+/// `{"url", "method", "headers", "expires_at"}` and a newline.
+pub fn url_json(
+    out: &mut String,
+    url: &str,
+    method: Method,
+    headers: &[(String, String)],
+    expires_at: OffsetDateTime,
+) {
+    let headers: Map<String, Value> = headers
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let expires_at = expires_at
+        .to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default();
+    let doc = json!({
+        "url": url,
+        "method": method.as_str(),
+        "headers": headers,
+        "expires_at": expires_at,
+    });
+    out.push_str(&doc.to_string());
+    out.push('\n');
+}
+
+/// A curl command that performs the request, and a newline.
+pub fn url_curl(
+    out: &mut String,
+    url: &str,
+    method: Method,
+    headers: &[(String, String)],
+    key: &str,
+    uploads_body: bool,
+) {
+    out.push_str("curl -fsS");
+    match method {
+        Method::Get if !key.is_empty() => {
+            out.push_str(" -o ");
+            out.push_str(&shell_quote(local_name(key)));
+        }
+        Method::Get => {}
+        Method::Head => out.push_str(" -I"),
+        Method::Put if uploads_body => {
+            out.push_str(" -T ");
+            out.push_str(&shell_quote(local_name(key)));
+        }
+        other => {
+            out.push_str(" -X ");
+            out.push_str(other.as_str());
+        }
+    }
+    for (name, value) in headers {
+        out.push_str(" -H ");
+        out.push_str(&shell_quote(&format!("{name}: {value}")));
+    }
+    out.push(' ');
+    out.push_str(&shell_quote(url));
+    out.push('\n');
+}
+
+/// A curl command that uploads a file with the form, and a newline.
+pub fn post_curl(out: &mut String, form: &PostForm, key: &str) {
+    out.push_str("curl -fsS");
+    for (name, value) in &form.fields {
+        out.push_str(" -F ");
+        out.push_str(&shell_quote(&format!("{name}={value}")));
+    }
+    out.push_str(" -F ");
+    out.push_str(&shell_quote(&format!("file=@{}", local_name(key))));
+    out.push(' ');
+    out.push_str(&shell_quote(&form.url));
+    out.push('\n');
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A minimal HTML page with the upload form.
+pub fn post_html(out: &mut String, form: &PostForm) {
+    out.push_str("<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>Upload</title></head>\n<body>\n");
+    out.push_str(&format!(
+        "<form action=\"{}\" method=\"post\" enctype=\"multipart/form-data\">\n",
+        html_escape(&form.url)
+    ));
+    for (name, value) in &form.fields {
+        out.push_str(&format!(
+            "  <input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
+            html_escape(name),
+            html_escape(value)
+        ));
+    }
+    out.push_str("  <input type=\"file\" name=\"file\">\n  <input type=\"submit\" value=\"Upload\">\n</form>\n</body>\n</html>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting_survives_quotes_and_spaces() {
+        assert_eq!(shell_quote("report.pdf"), "report.pdf");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote("https://h/k?a=b&c=d"), "'https://h/k?a=b&c=d'");
+        assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn curl_commands_fit_the_method() {
+        let mut s = String::new();
+        let h = [("content-type".to_owned(), "image/png".to_owned())];
+        url_curl(
+            &mut s,
+            "https://h/img.png?x",
+            Method::Put,
+            &h,
+            "dir/img.png",
+            true,
+        );
+        assert_eq!(
+            s,
+            "curl -fsS -T img.png -H 'content-type: image/png' 'https://h/img.png?x'\n"
+        );
+        s.clear();
+        url_curl(&mut s, "https://h/b?x", Method::Put, &[], "", false);
+        assert_eq!(s, "curl -fsS -X PUT 'https://h/b?x'\n");
+        s.clear();
+        url_curl(&mut s, "https://h/k?x", Method::Get, &[], "k", false);
+        assert_eq!(s, "curl -fsS -o k 'https://h/k?x'\n");
+    }
+
+    #[test]
+    fn html_form_escapes_values() {
+        let form = PostForm {
+            url: "https://b.s3.amazonaws.com/".to_owned(),
+            fields: vec![("key".to_owned(), "a\"<b>&".to_owned())],
+        };
+        let mut s = String::new();
+        post_html(&mut s, &form);
+        assert!(s.contains("value=\"a&quot;&lt;b&gt;&amp;\""));
+        assert!(s.contains("enctype=\"multipart/form-data\""));
+    }
+}
