@@ -90,6 +90,10 @@ pub enum Error {
     /// The endpoint rules refuse this combination of settings.
     #[error("{0}")]
     EndpointRules(String),
+
+    /// Reading input or writing output failed.
+    #[error("{0}")]
+    Output(#[from] std::io::Error),
 }
 
 impl Error {
@@ -106,9 +110,10 @@ impl Error {
             | Error::NetworkCredentials { .. }
             | Error::CredentialProcess(_)
             | Error::ExpiredCredentials { .. } => EXIT_CONFIG,
-            Error::InvalidRegion(_) | Error::InvalidEndpoint(_) | Error::EndpointRules(_) => {
-                EXIT_OTHER
-            }
+            Error::InvalidRegion(_)
+            | Error::InvalidEndpoint(_)
+            | Error::EndpointRules(_)
+            | Error::Output(_) => EXIT_OTHER,
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::credentials::Credentials;
 use crate::endpoint::{EndpointConfig, Target};
 use crate::error::{Error, Result};
 use crate::post::{self, PostForm, PostSpec};
-use crate::sign::{self, QuerySigner, SignRequest, Signed, encode};
+use crate::sign::{self, QuerySigner, SignRequest, Signed, Trace, encode};
 use crate::uri;
 
 /// How long a URL stays valid: 1 second to 7 days, the SigV4 limits.
@@ -117,6 +117,7 @@ pub struct Presigner {
     signing: Signing,
     time: OffsetDateTime,
     path: String,
+    key_path: String,
 }
 
 impl Presigner {
@@ -136,6 +137,7 @@ impl Presigner {
             signing,
             time,
             path: String::new(),
+            key_path: String::new(),
         }
     }
 
@@ -146,6 +148,7 @@ impl Presigner {
             signing: Signing::Unsigned,
             time,
             path: String::new(),
+            key_path: String::new(),
         }
     }
 
@@ -216,29 +219,56 @@ impl Presigner {
 
     /// Presigns `req` for an already-resolved target.
     pub fn presign_at(&mut self, target: &Target, req: &ObjectRequest) -> Result<Signed> {
-        let mut url_path = String::with_capacity(req.key.len() + 1);
+        let mut url = String::new();
+        let mut trace = Trace::default();
+        self.presign_into(target, req, &mut url, Some(&mut trace))?;
+        Ok(Signed {
+            url,
+            canonical_request: trace.canonical_request,
+            string_to_sign: trace.string_to_sign,
+        })
+    }
+
+    /// Appends the URL of `req` to `url`, reusing this presigner's buffers;
+    /// the texts it was signed from go to `trace` when asked (the batch path
+    /// asks only under `--debug`).
+    pub fn presign_into(
+        &mut self,
+        target: &Target,
+        req: &ObjectRequest,
+        url: &mut String,
+        trace: Option<&mut Trace>,
+    ) -> Result<()> {
+        self.key_path.clear();
         if !req.key.is_empty() {
-            url_path.push('/');
-            encode::push_quoted_path(&mut url_path, req.key);
+            self.key_path.push('/');
+            encode::push_quoted_path(&mut self.key_path, req.key);
         }
         self.path.clear();
-        target.join_path(&mut self.path, &url_path);
+        target.join_path(&mut self.path, &self.key_path);
         match &mut self.signing {
-            Signing::Signed(signer) => Ok(signer.presign(&SignRequest {
-                method: req.method,
-                origin: &target.origin,
-                path: &self.path,
-                host: &target.host,
-                region: &target.signing_region,
-                params: req.params,
-                headers: req.headers,
-                expires: req.expires.seconds(),
-            })),
-            Signing::Unsigned => Ok(Signed {
-                url: format!("{}{}", target.origin, self.path),
-                canonical_request: String::new(),
-                string_to_sign: String::new(),
-            }),
+            Signing::Signed(signer) => {
+                signer.presign_into(
+                    &SignRequest {
+                        method: req.method,
+                        origin: &target.origin,
+                        path: &self.path,
+                        host: &target.host,
+                        region: &target.signing_region,
+                        params: req.params,
+                        headers: req.headers,
+                        expires: req.expires.seconds(),
+                    },
+                    url,
+                    trace,
+                );
+                Ok(())
+            }
+            Signing::Unsigned => {
+                url.push_str(&target.origin);
+                url.push_str(&self.path);
+                Ok(())
+            }
             Signing::NoCredentials => Err(Error::NoCredentials),
         }
     }

@@ -6,10 +6,11 @@
 //! This is the only layer that touches the real environment, clock and
 //! streams; [`run`] takes them as arguments so that tests can drive it whole.
 
+mod batch;
 mod output;
 
 use std::ffi::OsString;
-use std::io::{self, Write};
+use std::io::{self, BufRead, BufWriter, Write};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use time::OffsetDateTime;
@@ -19,8 +20,7 @@ use crate::config::{self, Overrides, Resolved};
 use crate::error::{EXIT_OTHER, EXIT_USAGE, Error, Result};
 use crate::operation::{Method, Operation, OperationSpec};
 use crate::post::PostSpec;
-use crate::presign::{Expiry, ObjectRequest, Presigner};
-use crate::sign::encode;
+use crate::presign::{Expiry, Presigner};
 use crate::system::{OsSystem, System};
 use crate::uri::S3Uri;
 
@@ -138,10 +138,24 @@ pub enum PostOutput {
 /// `presign S3_URI ...`: one presigned URL.
 #[derive(Debug, Args)]
 pub struct UrlArgs {
-    /// The object: s3://BUCKET/KEY (the s3:// may be left out); s3://BUCKET
-    /// alone for bucket requests with --method or --query
-    #[arg(value_name = "S3_URI", required = true)]
-    pub uri: Option<String>,
+    /// The objects: s3://BUCKET/KEY (the s3:// may be left out), one URL per
+    /// line in order; s3://BUCKET alone for bucket requests with --method or
+    /// --query; bare keys with --bucket
+    #[arg(value_name = "S3_URI", required_unless_present = "from")]
+    pub uris: Vec<String>,
+
+    /// Read one s3://BUCKET/KEY per line from FILE ('-' for standard input),
+    /// streaming; a bad line is reported with its number and the run goes on
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<String>,
+
+    /// The bucket of bare keys given as arguments or --from lines
+    #[arg(long, value_name = "BUCKET")]
+    pub bucket: Option<String>,
+
+    /// With several inputs, stop at the first bad one
+    #[arg(long)]
+    pub fail_fast: bool,
 
     #[command(flatten)]
     pub common: Common,
@@ -248,10 +262,12 @@ pub fn main() -> i32 {
     let outcome = std::panic::catch_unwind(|| {
         let stdout = io::stdout();
         let stderr = io::stderr();
+        let stdin = io::stdin();
         run(
             std::env::args_os(),
             &OsSystem,
             OffsetDateTime::now_utc(),
+            &mut stdin.lock(),
             &mut stdout.lock(),
             &mut stderr.lock(),
         )
@@ -265,6 +281,7 @@ pub fn run<I, T>(
     args: I,
     sys: &dyn System,
     now: OffsetDateTime,
+    stdin: &mut dyn BufRead,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32
@@ -276,22 +293,19 @@ where
         Ok(cli) => cli,
         Err(e) => return clap_error(e, out, err),
     };
-    let mut text = String::new();
+    let mut out = BufWriter::with_capacity(64 * 1024, out);
     let outcome = match &cli.command {
-        Some(Command::Post(args)) => execute_post(args, sys, now, &mut text, err),
-        None => execute_url(&cli.url, sys, now, &mut text, err),
+        Some(Command::Post(args)) => execute_post(args, sys, now, &mut out, err),
+        None => execute_url(&cli.url, sys, now, stdin, &mut out, err),
     };
-    if let Err(e) = outcome {
-        let _ = writeln!(err, "presign: error: {e}");
-        return e.exit_code();
-    }
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => 0,
-        // A reader that went away (`presign ... | head -c0`) is not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+    let outcome = outcome.and_then(|status| out.flush().map(|()| status).map_err(Error::from));
+    match outcome {
+        Ok(status) => status,
+        // A reader that went away (`presign ... | head -1`) is not an error.
+        Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
-            let _ = writeln!(err, "presign: error: cannot write the output: {e}");
-            EXIT_OTHER
+            let _ = writeln!(err, "presign: error: {e}");
+            e.exit_code()
         }
     }
 }
@@ -404,20 +418,14 @@ fn execute_url(
     args: &UrlArgs,
     sys: &dyn System,
     now: OffsetDateTime,
-    out: &mut String,
+    stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<()> {
-    let uri = S3Uri::parse(args.uri.as_deref().unwrap_or_default());
-    uri.bucket_ref()?;
+) -> Result<i32> {
     let method = match &args.method {
         Some(m) => Method::parse(m)?,
         None => Method::Get,
     };
-    // A bucket without a key is a bucket request, which needs a method or a
-    // query to say so; `presign s3://bucket` stays the error AWS CLI gives.
-    if args.method.is_none() && args.queries.is_empty() {
-        uri.require_key()?;
-    }
     let overrides = [
         (
             "response-content-disposition",
@@ -443,80 +451,63 @@ fn execute_url(
         queries: args.queries.clone(),
     };
     let op = Operation::build(&spec)?;
+    if let Some(bucket) = &args.bucket {
+        crate::uri::bucket_ref(bucket)?;
+    }
+    let single = args.from.is_none() && args.uris.len() == 1;
+    if single {
+        // One URI fails as a whole, before any configuration is read.
+        let uri = parse_input(args, &args.uris[0]);
+        uri.bucket_ref()?;
+        if needs_key(args) {
+            uri.require_key()?;
+        }
+    }
+    let prepared = prepare(&args.common, sys, now, err)?;
+    let mut job = batch::UrlJob::new(args, op, prepared);
+    if single {
+        let uri = parse_input(args, &args.uris[0]);
+        job.one(&uri, out, err)?;
+        return Ok(0);
+    }
+    let mut failures = batch::Failures::new(args.fail_fast);
+    for (i, text) in args.uris.iter().enumerate() {
+        let uri = parse_input(args, text);
+        let outcome = job.one(&uri, out, err);
+        if failures.record(outcome, &format!("argument {}", i + 1), err)? {
+            return Ok(failures.status());
+        }
+    }
+    if let Some(from) = &args.from {
+        batch::stream(&mut job, args, from, stdin, out, err, &mut failures)?;
+    }
+    Ok(failures.status())
+}
 
-    let mut prepared = prepare(&args.common, sys, now, err)?;
-    let debug = args.common.debug;
-    let target = prepared.presigner.target(&uri.bucket)?;
-    if debug {
-        let _ = writeln!(
-            err,
-            "presign: debug: addressing: {} ({}), host {}, scope region {}",
-            if target.virtual_hosted {
-                "virtual-hosted"
-            } else {
-                "path-style"
-            },
-            target.origin,
-            target.host,
-            target.signing_region
-        );
+/// An input as an S3 URI, or a bare key with --bucket.
+fn parse_input(args: &UrlArgs, text: &str) -> S3Uri {
+    match &args.bucket {
+        Some(bucket) => S3Uri {
+            bucket: bucket.clone(),
+            key: text.to_owned(),
+        },
+        None => S3Uri::parse(text),
     }
-    let request = ObjectRequest {
-        method: method.as_str(),
-        bucket: &uri.bucket,
-        key: &uri.key,
-        params: &op.params,
-        headers: &op.headers,
-        expires: prepared.expires,
-    };
-    let signed = prepared.presigner.presign_at(&target, &request)?;
-    if debug && !signed.canonical_request.is_empty() {
-        // The URL has to carry the session token; the debug log does not.
-        let mut canonical = signed.canonical_request.clone();
-        if let Some(token) = prepared
-            .presigner
-            .credentials()
-            .and_then(|c| c.session_token.as_ref())
-        {
-            let mut encoded = String::new();
-            encode::push_query(&mut encoded, token.expose());
-            if !encoded.is_empty() {
-                canonical = canonical.replace(&encoded, "(session token, redacted)");
-            }
-        }
-        let _ = writeln!(err, "presign: debug: canonical request:\n{canonical}");
-        let _ = writeln!(
-            err,
-            "presign: debug: string to sign:\n{}",
-            signed.string_to_sign
-        );
-    }
-    let expires_at = prepared.time + time::Duration::seconds(prepared.expires.seconds().into());
-    match args.output {
-        UrlOutput::Url => {
-            out.push_str(&signed.url);
-            out.push('\n');
-        }
-        UrlOutput::Json => output::url_json(out, &signed.url, method, &op.headers, expires_at),
-        UrlOutput::Curl => output::url_curl(
-            out,
-            &signed.url,
-            method,
-            &op.headers,
-            &uri.key,
-            op.uploads_body(!uri.key.is_empty()),
-        ),
-    }
-    Ok(())
+}
+
+/// A bucket without a key is a bucket request, which needs a method or a
+/// query to say so; `presign s3://bucket` stays the error AWS CLI gives.
+fn needs_key(args: &UrlArgs) -> bool {
+    args.method.is_none() && args.queries.is_empty()
 }
 
 fn execute_post(
     args: &PostArgs,
     sys: &dyn System,
     now: OffsetDateTime,
-    out: &mut String,
+    out: &mut dyn Write,
     err: &mut dyn Write,
-) -> Result<()> {
+) -> Result<i32> {
     let uri = S3Uri::parse(&args.uri);
     uri.bucket_ref()?;
     uri.require_key()?;
@@ -542,15 +533,17 @@ fn execute_post(
     let form = prepared
         .presigner
         .presign_post(&uri.bucket, &uri.key, prepared.expires, &spec)?;
+    let mut text = String::new();
     match args.output {
         PostOutput::Json => {
-            out.push_str(&form.to_json().to_string());
-            out.push('\n');
+            text.push_str(&form.to_json().to_string());
+            text.push('\n');
         }
-        PostOutput::Curl => output::post_curl(out, &form, &uri.key),
-        PostOutput::Html => output::post_html(out, &form),
+        PostOutput::Curl => output::post_curl(&mut text, &form, &uri.key),
+        PostOutput::Html => output::post_html(&mut text, &form),
     }
-    Ok(())
+    out.write_all(text.as_bytes())?;
+    Ok(0)
 }
 
 #[cfg(test)]

@@ -124,6 +124,39 @@ pub struct QuerySigner {
     date: String,
     /// Derived keys by region: one per scope, derived on first use.
     keys: Vec<(String, SigningKey)>,
+    /// Everything that depends only on the request's shape, not its path or
+    /// host, for the shapes seen so far (usually one per run).
+    shapes: Vec<Shape>,
+}
+
+/// The parts of a signature that are the same for every URL of one shape:
+/// region, expiry, operation parameters and signed headers.
+#[derive(Debug)]
+struct Shape {
+    region: String,
+    expires: u32,
+    params: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    /// Index of the region's key in `keys`.
+    key: usize,
+    /// `AWS4-HMAC-SHA256\nDATE\nSCOPE\n`.
+    sts_prefix: String,
+    /// The sorted canonical query.
+    canonical_query: String,
+    /// Canonical header lines sorted before and after `host:`.
+    headers_before_host: String,
+    headers_after_host: String,
+    /// `\n` + signed header names + `\nUNSIGNED-PAYLOAD`.
+    canonical_tail: String,
+    /// The URL's query up to `X-Amz-Signature=`, operation parameters first.
+    url_query: String,
+}
+
+/// The two texts a signature was computed from, for `--debug`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trace {
+    pub canonical_request: String,
+    pub string_to_sign: String,
 }
 
 impl QuerySigner {
@@ -140,6 +173,7 @@ impl QuerySigner {
             date: amz_date[..8].to_owned(),
             amz_date,
             keys: Vec::new(),
+            shapes: Vec::new(),
         }
     }
 
@@ -153,8 +187,8 @@ impl QuerySigner {
         &self.credentials
     }
 
-    fn key(&mut self, region: &str) -> &SigningKey {
-        let at = match self.keys.iter().position(|(r, _)| r == region) {
+    fn key_index(&mut self, region: &str) -> usize {
+        match self.keys.iter().position(|(r, _)| r == region) {
             Some(at) => at,
             None => {
                 let key = SigningKey::derive(
@@ -166,8 +200,7 @@ impl QuerySigner {
                 self.keys.push((region.to_owned(), key));
                 self.keys.len() - 1
             }
-        };
-        &self.keys[at].1
+        }
     }
 
     /// `ACCESS_KEY/DATE/REGION/s3/aws4_request`, unencoded.
@@ -181,7 +214,8 @@ impl QuerySigner {
     /// The hex HMAC of `text` under the signing key of `region` (POST forms
     /// sign their base64 policy this way).
     pub fn sign_text(&mut self, region: &str, text: &str) -> String {
-        self.key(region).sign(text)
+        let at = self.key_index(region);
+        self.keys[at].1.sign(text)
     }
 
     /// How many signing keys have been derived so far (one per region).
@@ -189,8 +223,17 @@ impl QuerySigner {
         self.keys.len()
     }
 
-    /// Presigns `req`.
-    pub fn presign(&mut self, req: &SignRequest) -> Signed {
+    fn shape(&mut self, req: &SignRequest) -> usize {
+        let found = self.shapes.iter().position(|s| {
+            s.expires == req.expires
+                && s.region == req.region
+                && s.params == req.params
+                && s.headers == req.headers
+        });
+        if let Some(at) = found {
+            return at;
+        }
+        let key = self.key_index(req.region);
         let scope = format!("{}/{}/{SERVICE}/{TERMINATOR}", self.date, req.region);
 
         let mut header_names: Vec<&str> = req.headers.iter().map(|(n, _)| n.as_str()).collect();
@@ -198,17 +241,34 @@ impl QuerySigner {
         header_names.sort_unstable();
         header_names.dedup();
         let signed_headers = header_names.join(";");
+        let (mut before, mut after) = (String::new(), String::new());
+        for name in &header_names {
+            if *name == "host" {
+                continue;
+            }
+            let values: Vec<&str> = req
+                .headers
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            let side = if *name < "host" {
+                &mut before
+            } else {
+                &mut after
+            };
+            side.push_str(name);
+            side.push(':');
+            side.push_str(&values.join(","));
+            side.push('\n');
+        }
 
         // Query pairs, each encoded once, in URL order.
         let mut pairs: Vec<(String, String)> = Vec::with_capacity(req.params.len() + 6);
         for (k, v) in req.params {
             pairs.push((encoded(k), encoded(v)));
         }
-        let mut credential =
-            String::with_capacity(self.credentials.access_key_id.len() + scope.len() + 1);
-        credential.push_str(&self.credentials.access_key_id);
-        credential.push('/');
-        credential.push_str(&scope);
+        let credential = format!("{}/{scope}", self.credentials.access_key_id);
         pairs.push((X_AMZ_ALGORITHM.to_owned(), ALGORITHM.to_owned()));
         pairs.push((X_AMZ_CREDENTIAL.to_owned(), encoded(&credential)));
         pairs.push((X_AMZ_DATE.to_owned(), self.amz_date.clone()));
@@ -217,68 +277,102 @@ impl QuerySigner {
         if let Some(token) = &self.credentials.session_token {
             pairs.push((X_AMZ_SECURITY_TOKEN.to_owned(), encoded(token.expose())));
         }
-
-        let mut sorted: Vec<&(String, String)> = pairs.iter().collect();
+        let join = |pairs: &[&(String, String)]| {
+            let mut out = String::new();
+            for (k, v) in pairs {
+                out.push_str(k);
+                out.push('=');
+                out.push_str(v);
+                out.push('&');
+            }
+            out
+        };
+        let in_url_order: Vec<&(String, String)> = pairs.iter().collect();
+        let url_query = join(&in_url_order);
+        let mut sorted = in_url_order;
         sorted.sort_unstable();
+        let mut canonical_query = join(&sorted);
+        canonical_query.pop();
 
-        let mut canonical_request = String::with_capacity(512);
-        canonical_request.push_str(req.method);
-        canonical_request.push('\n');
-        canonical_request.push_str(if req.path.is_empty() { "/" } else { req.path });
-        canonical_request.push('\n');
-        for (i, (k, v)) in sorted.iter().enumerate() {
-            if i > 0 {
-                canonical_request.push('&');
-            }
-            canonical_request.push_str(k);
-            canonical_request.push('=');
-            canonical_request.push_str(v);
+        self.shapes.push(Shape {
+            region: req.region.to_owned(),
+            expires: req.expires,
+            params: req.params.to_vec(),
+            headers: req.headers.to_vec(),
+            key,
+            sts_prefix: format!("{ALGORITHM}\n{}\n{scope}\n", self.amz_date),
+            canonical_query,
+            headers_before_host: before,
+            headers_after_host: after,
+            canonical_tail: format!("\n{signed_headers}\n{UNSIGNED_PAYLOAD}"),
+            url_query,
+        });
+        self.shapes.len() - 1
+    }
+
+    /// Appends the presigned URL of `req` to `url`; fills `trace` with the
+    /// canonical request and string to sign when asked.
+    pub fn presign_into(&mut self, req: &SignRequest, url: &mut String, trace: Option<&mut Trace>) {
+        let at = self.shape(req);
+        let shape = &self.shapes[at];
+        let path = if req.path.is_empty() { "/" } else { req.path };
+        let canonical_parts: [&str; 10] = [
+            req.method,
+            "\n",
+            path,
+            "\n",
+            &shape.canonical_query,
+            "\n",
+            &shape.headers_before_host,
+            "host:",
+            req.host,
+            "\n",
+        ];
+        let mut hasher = Sha256::new();
+        for part in canonical_parts {
+            hasher.update(part.as_bytes());
         }
-        canonical_request.push('\n');
-        for name in &header_names {
-            canonical_request.push_str(name);
-            canonical_request.push(':');
-            if *name == "host" {
-                canonical_request.push_str(req.host);
-            } else {
-                let values: Vec<&str> = req
-                    .headers
-                    .iter()
-                    .filter(|(n, _)| n == name)
-                    .map(|(_, v)| v.as_str())
-                    .collect();
-                canonical_request.push_str(&values.join(","));
-            }
-            canonical_request.push('\n');
-        }
-        canonical_request.push('\n');
-        canonical_request.push_str(&signed_headers);
-        canonical_request.push('\n');
-        canonical_request.push_str(UNSIGNED_PAYLOAD);
+        hasher.update(shape.headers_after_host.as_bytes());
+        hasher.update(shape.canonical_tail.as_bytes());
+        let mut digest_hex = [0u8; 64];
+        hex::encode_to_slice(hasher.finalize(), &mut digest_hex).expect("64 hex digits");
 
-        let string_to_sign = string_to_sign(&self.amz_date, &scope, &canonical_request);
+        let mut mac = self.keys[shape.key].1.mac.clone();
+        mac.update(shape.sts_prefix.as_bytes());
+        mac.update(&digest_hex);
+        let mut signature = [0u8; 64];
+        hex::encode_to_slice(mac.finalize().into_bytes(), &mut signature).expect("64 hex digits");
 
-        let signature = self.key(req.region).sign(&string_to_sign);
-
-        let mut url =
-            String::with_capacity(req.origin.len() + req.path.len() + canonical_request.len());
+        url.reserve(req.origin.len() + req.path.len() + shape.url_query.len() + 80);
         url.push_str(req.origin);
         url.push_str(req.path);
         url.push('?');
-        for (k, v) in &pairs {
-            url.push_str(k);
-            url.push('=');
-            url.push_str(v);
-            url.push('&');
-        }
+        url.push_str(&shape.url_query);
         url.push_str(X_AMZ_SIGNATURE);
         url.push('=');
-        url.push_str(&signature);
+        url.push_str(std::str::from_utf8(&signature).expect("hex is ASCII"));
 
+        if let Some(trace) = trace {
+            trace.canonical_request = canonical_parts.concat();
+            trace.canonical_request.push_str(&shape.headers_after_host);
+            trace.canonical_request.push_str(&shape.canonical_tail);
+            trace.string_to_sign = format!(
+                "{}{}",
+                shape.sts_prefix,
+                std::str::from_utf8(&digest_hex).expect("hex is ASCII")
+            );
+        }
+    }
+
+    /// Presigns `req`, returning the URL and the texts it was signed from.
+    pub fn presign(&mut self, req: &SignRequest) -> Signed {
+        let mut url = String::new();
+        let mut trace = Trace::default();
+        self.presign_into(req, &mut url, Some(&mut trace));
         Signed {
             url,
-            canonical_request,
-            string_to_sign,
+            canonical_request: trace.canonical_request,
+            string_to_sign: trace.string_to_sign,
         }
     }
 }

@@ -1,0 +1,265 @@
+//! Batch mode through the real binary: several URIs, `--from FILE` and
+//! standard input give, line for line, what one URI at a time gives; bad lines
+//! are reported with their numbers while the run goes on; output streams; a
+//! million lines keep memory flat.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const FROZEN: &str = "2026-01-02T03:04:05Z";
+
+fn command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_presign"));
+    cmd.args(args)
+        .args(["--signing-time", FROZEN])
+        .env_clear()
+        .env("HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("USERPROFILE", env!("CARGO_TARGET_TMPDIR"))
+        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
+        .env("AWS_REGION", "eu-west-2");
+    cmd
+}
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = command(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let text = stdin.to_owned();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(text.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const URIS: [&str; 8] = [
+    "s3://bucket/key.txt",
+    "s3://bucket/dir/a b+c~d=e&f.txt",
+    "s3://other-bucket/ünïcødé/日本語.txt",
+    "s3://my.dotted.bucket/x",
+    "bucket/no-scheme",
+    "s3://bucket//double//slash",
+    "s3://bucket/100%25 sure%.txt",
+    "s3://bucket/key.txt",
+];
+
+fn one_at_a_time(extra: &[&str]) -> Vec<String> {
+    URIS.iter()
+        .map(|uri| {
+            let mut args = vec![*uri];
+            args.extend(extra);
+            let out = run(&args, "");
+            assert!(out.status.success(), "{uri}: {}", text(&out.stderr));
+            text(&out.stdout)
+        })
+        .collect()
+}
+
+#[test]
+fn arguments_file_and_stdin_equal_single_runs_line_for_line() {
+    for extra in [
+        &[][..],
+        &["--method", "PUT", "--content-type", "text/plain"][..],
+    ] {
+        let single = one_at_a_time(extra).concat();
+        let mut args: Vec<&str> = URIS.to_vec();
+        args.extend(extra);
+        let multi = run(&args, "");
+        assert!(multi.status.success(), "{}", text(&multi.stderr));
+        assert_eq!(text(&multi.stdout), single);
+
+        let listing = URIS.join("\n") + "\n";
+        let mut args = vec!["--from", "-"];
+        args.extend(extra);
+        let piped = run(&args, &listing);
+        assert_eq!(text(&piped.stdout), single);
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("list.txt");
+        std::fs::write(&file, listing.replace('\n', "\r\n")).unwrap();
+        let mut args = vec!["--from", file.to_str().unwrap()];
+        args.extend(extra);
+        let from_file = run(&args, "");
+        assert_eq!(text(&from_file.stdout), single, "CRLF lines");
+    }
+}
+
+#[test]
+fn bare_keys_with_bucket() {
+    let single = run(&["s3://bucket/a b.txt"], "");
+    let keyed = run(&["--bucket", "bucket", "--from", "-"], "a b.txt\n");
+    assert_eq!(keyed.stdout, single.stdout);
+    let args = run(&["--bucket", "bucket", "a b.txt"], "");
+    assert_eq!(args.stdout, single.stdout);
+}
+
+#[test]
+fn bad_and_empty_lines() {
+    let input = "s3://bucket/one\n\ns3://bad bucket/x\ns3://bucket\n\u{0}\ns3://bucket/two\n";
+    let out = run(&["--from", "-"], input);
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(252), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(lines[0].contains("/one?") && lines[1].contains("/two?"));
+    assert!(
+        stderr.contains("presign: error: line 3: invalid bucket name"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("presign: error: line 4:"), "{stderr}");
+    assert!(stderr.contains("presign: error: line 5:"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 3, "{stderr}");
+
+    let out = run(&["--from", "-", "--fail-fast"], input);
+    assert_eq!(out.status.code(), Some(252));
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+    assert_eq!(text(&out.stderr).lines().count(), 1);
+
+    let invalid_utf8 = run(&["--from", "-"], "s3://bucket/\u{fffd}ok\n");
+    assert!(invalid_utf8.status.success());
+    let mut child = command(&["--from", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"s3://bucket/\xff\xfe\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        text(&out.stderr).contains("line 1: not UTF-8"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn json_lines() {
+    let out = run(
+        &["--from", "-", "--output", "json"],
+        "s3://bucket/a\ns3://bucket/b\n",
+    );
+    let docs: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[1]["uri"], "s3://bucket/b");
+    assert_eq!(docs[1]["expires_at"], "2026-01-02T04:04:05Z");
+    assert!(
+        docs[1]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://bucket.s3.eu-west-2.amazonaws.com/b?")
+    );
+}
+
+#[test]
+fn missing_from_file_is_a_usage_error() {
+    let out = run(&["--from", "/nonexistent/list.txt"], "");
+    assert_eq!(out.status.code(), Some(252));
+    assert!(text(&out.stderr).contains("cannot read --from /nonexistent/list.txt"));
+}
+
+#[test]
+fn output_streams_before_input_ends() {
+    let mut child = command(&["--from", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(b"s3://bucket/first\n").unwrap();
+    input.flush().unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        tx.send(line).unwrap();
+    });
+    // The input is still open: the first URL must arrive anyway.
+    let first = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("no output while input stays open");
+    assert!(first.contains("/first?"));
+    drop(input);
+    assert!(child.wait().unwrap().success());
+}
+
+/// Peak resident memory of a process, from /proc (Linux).
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn a_million_lines_keep_memory_flat() {
+    const LINES: usize = 1_000_000;
+    let mut child = command(&["--from", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut input = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let counter = std::thread::spawn(move || {
+        let mut count = 0usize;
+        let mut last = String::new();
+        for line in BufReader::new(stdout).lines() {
+            last = line.unwrap();
+            count += 1;
+        }
+        (count, last)
+    });
+    let mut buffer = Vec::with_capacity(1 << 20);
+    for i in 0..LINES {
+        writeln!(buffer, "s3://bucket/logs/2026/11/23/part-{i:07}.json.gz").unwrap();
+        if buffer.len() > (1 << 20) - 100 {
+            input.write_all(&buffer).unwrap();
+            buffer.clear();
+        }
+    }
+    input.write_all(&buffer).unwrap();
+    input.flush().unwrap();
+    // Every line is written and the process still waits for more: its peak
+    // so far is the peak of the run.
+    let started = Instant::now();
+    let mut peak = None;
+    while started.elapsed() < Duration::from_millis(300) {
+        peak = peak_rss_kib(pid).or(peak);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(input);
+    let status = child.wait().unwrap();
+    let (count, last) = counter.join().unwrap();
+    assert!(status.success());
+    assert_eq!(count, LINES);
+    assert!(last.contains("part-0999999.json.gz?"), "{last}");
+    if cfg!(target_os = "linux") {
+        let peak = peak.expect("VmHWM in /proc");
+        assert!(peak < 10 * 1024, "peak RSS {peak} KiB for {LINES} lines");
+    }
+}
