@@ -38,33 +38,16 @@ impl S3Uri {
     /// Splits `text` into bucket and key; never fails (validation is
     /// [`S3Uri::bucket_ref`] and [`S3Uri::require_key`]).
     pub fn parse(text: &str) -> S3Uri {
-        let path = text.strip_prefix(SCHEME).unwrap_or(text);
-        if let Some((arn, key)) = split_access_point(path) {
-            return S3Uri {
-                bucket: arn.to_owned(),
-                key: key.to_owned(),
-            };
-        }
-        match path.split_once('/') {
-            Some((bucket, key)) => S3Uri {
-                bucket: bucket.to_owned(),
-                key: key.to_owned(),
-            },
-            None => S3Uri {
-                bucket: path.to_owned(),
-                key: String::new(),
-            },
+        let (bucket, key) = split(text);
+        S3Uri {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
         }
     }
 
     /// The key, or a usage error naming the URI when it is empty.
     pub fn require_key(&self) -> Result<&str> {
-        if self.key.is_empty() {
-            return Err(Error::InvalidUri(format!(
-                "s3://{}/ names no object key (give s3://BUCKET/KEY)",
-                self.bucket
-            )));
-        }
+        require_key(&self.bucket, &self.key)?;
         Ok(&self.key)
     }
 
@@ -72,6 +55,26 @@ impl S3Uri {
     pub fn bucket_ref(&self) -> Result<BucketRef<'_>> {
         bucket_ref(&self.bucket)
     }
+}
+
+/// A usage error naming the URI when `key` is empty: only bucket requests
+/// may leave it out.
+pub fn require_key(bucket: &str, key: &str) -> Result<()> {
+    if key.is_empty() {
+        return Err(Error::InvalidUri(format!(
+            "s3://{bucket}/ names no object key (give s3://BUCKET/KEY)"
+        )));
+    }
+    Ok(())
+}
+
+/// Splits `text` into bucket and key without copying (see [`S3Uri::parse`]).
+pub fn split(text: &str) -> (&str, &str) {
+    let path = text.strip_prefix(SCHEME).unwrap_or(text);
+    if let Some(parts) = split_access_point(path) {
+        return parts;
+    }
+    path.split_once('/').unwrap_or((path, ""))
 }
 
 /// Validates a bucket name or access point ARN.

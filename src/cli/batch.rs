@@ -17,7 +17,6 @@ use crate::error::{Error, Result};
 use crate::operation::Operation;
 use crate::presign::{Expiry, ObjectRequest, Presigner};
 use crate::sign::{Trace, encode};
-use crate::uri::S3Uri;
 
 /// The longest input line read whole (S3 keys are at most 1,024 bytes).
 const MAX_LINE: u64 = 64 * 1024;
@@ -79,18 +78,24 @@ impl UrlJob {
     }
 
     /// Presigns one input and writes its output line.
-    pub fn one(&mut self, uri: &S3Uri, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+    pub fn one(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<()> {
         if self.needs_key {
-            uri.require_key()?;
+            crate::uri::require_key(bucket, key)?;
         }
-        self.resolve_target(&uri.bucket, err)?;
+        self.resolve_target(bucket, err)?;
         let Some((_, target)) = &self.target else {
             unreachable!("resolve_target sets the target");
         };
         let request = ObjectRequest {
             method: self.op.method.as_str(),
-            bucket: &uri.bucket,
-            key: &uri.key,
+            bucket,
+            key,
             params: &self.op.params,
             headers: &self.op.headers,
             expires: self.expires,
@@ -112,7 +117,8 @@ impl UrlJob {
             UrlOutput::Json => {
                 output::url_json(
                     &mut self.text,
-                    uri,
+                    bucket,
+                    key,
                     &self.url,
                     self.op.method,
                     &self.op.headers,
@@ -126,8 +132,8 @@ impl UrlJob {
                     &self.url,
                     self.op.method,
                     &self.op.headers,
-                    &uri.key,
-                    self.op.uploads_body(!uri.key.is_empty()),
+                    key,
+                    self.op.uploads_body(!key.is_empty()),
                 );
                 &self.text
             }
@@ -252,7 +258,10 @@ pub fn stream(
             continue;
         }
         let outcome = match std::str::from_utf8(text) {
-            Ok(text) => job.one(&parse_input(args, text), out, err),
+            Ok(text) => {
+                let (bucket, key) = parse_input(args, text);
+                job.one(bucket, key, out, err)
+            }
             Err(_) => Err(Error::InvalidUri("not UTF-8 text".to_owned())),
         };
         if failures.record(outcome, &format!("line {number}"), err)? {

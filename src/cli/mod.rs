@@ -457,23 +457,23 @@ fn execute_url(
     let single = args.from.is_none() && args.uris.len() == 1;
     if single {
         // One URI fails as a whole, before any configuration is read.
-        let uri = parse_input(args, &args.uris[0]);
-        uri.bucket_ref()?;
+        let (bucket, key) = parse_input(args, &args.uris[0]);
+        crate::uri::bucket_ref(bucket)?;
         if needs_key(args) {
-            uri.require_key()?;
+            crate::uri::require_key(bucket, key)?;
         }
     }
     let prepared = prepare(&args.common, sys, now, err)?;
     let mut job = batch::UrlJob::new(args, op, prepared);
     if single {
-        let uri = parse_input(args, &args.uris[0]);
-        job.one(&uri, out, err)?;
+        let (bucket, key) = parse_input(args, &args.uris[0]);
+        job.one(bucket, key, out, err)?;
         return Ok(0);
     }
     let mut failures = batch::Failures::new(args.fail_fast);
     for (i, text) in args.uris.iter().enumerate() {
-        let uri = parse_input(args, text);
-        let outcome = job.one(&uri, out, err);
+        let (bucket, key) = parse_input(args, text);
+        let outcome = job.one(bucket, key, out, err);
         if failures.record(outcome, &format!("argument {}", i + 1), err)? {
             return Ok(failures.status());
         }
@@ -484,14 +484,11 @@ fn execute_url(
     Ok(failures.status())
 }
 
-/// An input as an S3 URI, or a bare key with --bucket.
-fn parse_input(args: &UrlArgs, text: &str) -> S3Uri {
+/// An input as (bucket, key): an S3 URI, or a bare key with --bucket.
+fn parse_input<'a>(args: &'a UrlArgs, text: &'a str) -> (&'a str, &'a str) {
     match &args.bucket {
-        Some(bucket) => S3Uri {
-            bucket: bucket.clone(),
-            key: text.to_owned(),
-        },
-        None => S3Uri::parse(text),
+        Some(bucket) => (bucket, text),
+        None => crate::uri::split(text),
     }
 }
 

@@ -7,7 +7,6 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::operation::Method;
 use crate::post::{FILENAME_PLACEHOLDER, PostForm};
-use crate::uri::S3Uri;
 
 /// Quotes `text` for a POSIX shell.
 pub fn shell_quote(text: &str) -> String {
@@ -35,7 +34,8 @@ fn local_name(key: &str) -> &str {
 /// `{"uri", "url", "method", "headers", "expires_at"}` and a newline.
 pub fn url_json(
     out: &mut String,
-    uri: &S3Uri,
+    bucket: &str,
+    key: &str,
     url: &str,
     method: Method,
     headers: &[(String, String)],
@@ -50,7 +50,7 @@ pub fn url_json(
         .format(&Rfc3339)
         .unwrap_or_default();
     let doc = json!({
-        "uri": format!("s3://{}/{}", uri.bucket, uri.key),
+        "uri": format!("s3://{bucket}/{key}"),
         "url": url,
         "method": method.as_str(),
         "headers": headers,
