@@ -49,6 +49,7 @@ pub mod config;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod inspect;
 pub mod operation;
 pub mod post;
 pub mod presign;

@@ -7,6 +7,7 @@
 //! streams; [`run`] takes them as arguments so that tests can drive it whole.
 
 mod batch;
+mod inspect;
 mod output;
 
 use std::ffi::OsString;
@@ -74,6 +75,38 @@ pub struct Cli {
 pub enum Command {
     /// Sign a browser upload form (an S3 POST policy) for s3://BUCKET/KEY
     Post(PostArgs),
+    /// Read a presigned URL back: what it grants, until when, and (with
+    /// --verify) whether its signature holds
+    Inspect(InspectArgs),
+}
+
+/// `presign inspect URL`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The presigned URL, or '-' to read URLs from standard input, one a line
+    #[arg(value_name = "URL")]
+    pub url: String,
+
+    /// Recompute the signature with the secret key of the access key the URL
+    /// names (from the selected credentials or any profile that has it)
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Verify with this profile's credentials
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Verify for this HTTP method (default GET)
+    #[arg(long, value_name = "METHOD")]
+    pub method: Option<String>,
+
+    /// A header the request sends, for URLs that sign headers
+    #[arg(long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<String>,
+
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options every mode shares.
@@ -296,6 +329,7 @@ where
     let mut out = BufWriter::with_capacity(64 * 1024, out);
     let outcome = match &cli.command {
         Some(Command::Post(args)) => execute_post(args, sys, now, &mut out, err),
+        Some(Command::Inspect(args)) => inspect::execute(args, sys, now, stdin, &mut out, err),
         None => execute_url(&cli.url, sys, now, stdin, &mut out, err),
     };
     let outcome = outcome.and_then(|status| out.flush().map(|()| status).map_err(Error::from));

@@ -77,6 +77,14 @@ impl SigningKey {
         }
     }
 
+    /// Whether `signature` (raw bytes) is the signature of `string_to_sign`,
+    /// compared in constant time.
+    pub fn verify(&self, string_to_sign: &str, signature: &[u8]) -> bool {
+        let mut mac = self.mac.clone();
+        mac.update(string_to_sign.as_bytes());
+        mac.verify_slice(signature).is_ok()
+    }
+
     /// The signature of `string_to_sign`, as lower-case hex.
     pub fn sign(&self, string_to_sign: &str) -> String {
         let mut mac = self.mac.clone();

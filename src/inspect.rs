@@ -1,0 +1,729 @@
+//! Reading a presigned URL back: what it grants, until when, and whether its
+//! signature is right (SigV4 query auth, and the legacy SigV2 query auth).
+//!
+//! Verification recomputes the signature the way S3 does: the path and each
+//! query key and value are decoded and encoded again with the SigV4 rules, so
+//! a URL whose encoding a browser or proxy changed harmlessly still verifies;
+//! the `Host` is the URL's, lower-cased, with a non-default port; other
+//! signed headers must be supplied, since the URL only names them. The
+//! comparison of signatures takes constant time. Nothing here uses the
+//! network.
+
+use base64::Engine;
+use hmac::{Hmac, KeyInit, Mac};
+use percent_encoding::percent_decode_str;
+use sha1::Sha1;
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use crate::endpoint::url;
+use crate::error::{Error, Result};
+use crate::secret::SecretString;
+use crate::sign::{self, SigningKey, encode};
+
+/// The longest URL inspected (S3 accepts request lines up to 8 KiB).
+pub const MAX_URL: usize = 64 * 1024;
+
+/// How the bucket is addressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addressing {
+    /// `bucket.host/key`.
+    VirtualHosted,
+    /// `host/bucket/key`.
+    PathStyle,
+    /// Path style assumed: the host is not an AWS one, so it cannot say.
+    PathStyleAssumed,
+}
+
+/// The signature part of the URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `X-Amz-Algorithm=AWS4-HMAC-SHA256` and the rest.
+    V4 {
+        algorithm: String,
+        access_key_id: String,
+        date: String,
+        region: String,
+        service: String,
+        signed_headers: Vec<String>,
+        signed_at: OffsetDateTime,
+        expires: u64,
+        signature: String,
+        session_token: bool,
+    },
+    /// `AWSAccessKeyId`, `Expires`, `Signature`.
+    V2 {
+        access_key_id: String,
+        expires_at: OffsetDateTime,
+        signature: String,
+        session_token: bool,
+    },
+}
+
+/// Everything a URL says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspected {
+    pub url: String,
+    /// `scheme://authority`.
+    pub endpoint: String,
+    /// The `Host` a client sends (lower case, port when not the default).
+    pub host: String,
+    pub addressing: Addressing,
+    pub bucket: Option<String>,
+    /// The object key, decoded (empty for bucket requests).
+    pub key: String,
+    pub version_id: Option<String>,
+    /// `response-*` overrides, decoded.
+    pub overrides: Vec<(String, String)>,
+    /// Other parameters that are not part of the signature, decoded.
+    pub params: Vec<(String, String)>,
+    pub auth: Auth,
+    raw_path: String,
+    /// Every query pair but the signature, decoded, in URL order.
+    signed_pairs: Vec<(String, String)>,
+    session_token: Option<String>,
+}
+
+fn bad(why: &str) -> Error {
+    Error::Usage(format!("not a presigned URL: {why}"))
+}
+
+/// Percent-decodes `text`, refusing broken escapes and non-UTF-8 results.
+fn decode_component(text: &str, what: &str) -> Result<String> {
+    let bytes = text.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'%' {
+            let ok = bytes.len() > i + 2
+                && bytes[i + 1].is_ascii_hexdigit()
+                && bytes[i + 2].is_ascii_hexdigit();
+            if !ok {
+                return Err(bad(&format!("bad percent-encoding in the {what}")));
+            }
+        }
+    }
+    percent_decode_str(text)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| bad(&format!("the {what} is not UTF-8 once decoded")))
+}
+
+const AMZ_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+    format_description!("[year][month][day]T[hour][minute][second]Z");
+
+fn is_auth_param(name: &str) -> bool {
+    name.starts_with("X-Amz-")
+        || matches!(
+            name,
+            "AWSAccessKeyId" | "Expires" | "Signature" | "x-amz-security-token"
+        )
+}
+
+impl Inspected {
+    /// When the URL stops working.
+    pub fn expires_at(&self) -> OffsetDateTime {
+        match &self.auth {
+            Auth::V4 {
+                signed_at, expires, ..
+            } => {
+                *signed_at
+                    + time::Duration::seconds(i64::try_from(*expires).unwrap_or(i64::MAX / 2))
+            }
+            Auth::V2 { expires_at, .. } => *expires_at,
+        }
+    }
+
+    /// Whether S3 would refuse the expiry itself (SigV4 allows 7 days).
+    pub fn beyond_s3_limit(&self) -> bool {
+        matches!(&self.auth, Auth::V4 { expires, .. } if *expires > u64::from(sign::MAX_EXPIRES))
+    }
+
+    /// The access key id the URL was signed with.
+    pub fn access_key_id(&self) -> &str {
+        match &self.auth {
+            Auth::V4 { access_key_id, .. } | Auth::V2 { access_key_id, .. } => access_key_id,
+        }
+    }
+}
+
+/// Decodes `text` as a presigned S3 URL.
+pub fn decode(text: &str) -> Result<Inspected> {
+    let text = text.trim();
+    if text.len() > MAX_URL {
+        return Err(bad(&format!("longer than {MAX_URL} bytes")));
+    }
+    if text.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(bad("it contains spaces or control characters"));
+    }
+    let split = url::split(text).map_err(|_| bad("unbalanced [ ] in the host"))?;
+    if !matches!(split.scheme.as_str(), "http" | "https") || split.netloc.is_empty() {
+        return Err(bad("it does not start with http:// or https://"));
+    }
+    let hostname = split.hostname().ok_or_else(|| bad("it has no host"))?;
+    let port = split
+        .port()
+        .map_err(|_| bad("its port is not a number from 0 to 65535"))?;
+    let default_port = if split.scheme == "https" { 443 } else { 80 };
+    let mut host = if split.is_ipv6() {
+        format!("[{hostname}]")
+    } else {
+        hostname.clone()
+    };
+    if let Some(p) = port.filter(|p| *p != default_port) {
+        host.push_str(&format!(":{p}"));
+    }
+
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut signature = None;
+    for pair in split.query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let k = decode_component(k, "query")?;
+        let v = decode_component(v, "query")?;
+        if k == "X-Amz-Signature" || k == "Signature" {
+            signature = Some(v);
+        } else {
+            pairs.push((k, v));
+        }
+    }
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let session_token = get("X-Amz-Security-Token")
+        .or_else(|| get("x-amz-security-token"))
+        .map(str::to_owned);
+
+    let auth = if let Some(algorithm) = get("X-Amz-Algorithm") {
+        let need = |name: &str| get(name).ok_or_else(|| bad(&format!("{name} is missing")));
+        let credential = need("X-Amz-Credential")?;
+        let parts: Vec<&str> = credential.rsplitn(5, '/').collect();
+        if parts.len() != 5 || parts[0] != sign::TERMINATOR || parts[4].is_empty() {
+            return Err(bad(
+                "X-Amz-Credential is not KEY/DATE/REGION/SERVICE/aws4_request",
+            ));
+        }
+        let signed_at = time::PrimitiveDateTime::parse(need("X-Amz-Date")?, AMZ_DATE)
+            .map_err(|_| bad("X-Amz-Date is not a time like 20260102T030405Z"))?
+            .assume_utc();
+        let expires: u64 = need("X-Amz-Expires")?
+            .parse()
+            .map_err(|_| bad("X-Amz-Expires is not a whole number of seconds"))?;
+        let signature = signature.ok_or_else(|| bad("X-Amz-Signature is missing"))?;
+        if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad("X-Amz-Signature is not 64 hex digits"));
+        }
+        Auth::V4 {
+            algorithm: algorithm.to_owned(),
+            access_key_id: parts[4].to_owned(),
+            date: parts[3].to_owned(),
+            region: parts[2].to_owned(),
+            service: parts[1].to_owned(),
+            signed_headers: need("X-Amz-SignedHeaders")?
+                .split(';')
+                .map(str::to_owned)
+                .collect(),
+            signed_at,
+            expires,
+            signature,
+            session_token: session_token.is_some(),
+        }
+    } else if let Some(access_key_id) = get("AWSAccessKeyId") {
+        let expires: i64 = get("Expires")
+            .ok_or_else(|| bad("Expires is missing"))?
+            .parse()
+            .map_err(|_| bad("Expires is not a Unix time"))?;
+        let expires_at = OffsetDateTime::from_unix_timestamp(expires)
+            .map_err(|_| bad("Expires is out of range"))?;
+        let signature = signature.ok_or_else(|| bad("Signature is missing"))?;
+        Auth::V2 {
+            access_key_id: access_key_id.to_owned(),
+            expires_at,
+            signature,
+            session_token: session_token.is_some(),
+        }
+    } else {
+        return Err(bad(
+            "it has neither X-Amz-Algorithm (SigV4) nor AWSAccessKeyId (SigV2)",
+        ));
+    };
+
+    let path = decode_component(split.path, "path")?;
+    let (addressing, bucket, key) = locate(&hostname, &path);
+    let mut version_id = None;
+    let mut overrides = Vec::new();
+    let mut params = Vec::new();
+    for (k, v) in &pairs {
+        if k == "versionId" {
+            version_id = Some(v.clone());
+        } else if k.starts_with("response-") {
+            overrides.push((k.clone(), v.clone()));
+        } else if !is_auth_param(k) {
+            params.push((k.clone(), v.clone()));
+        }
+    }
+    Ok(Inspected {
+        url: text.to_owned(),
+        endpoint: format!("{}://{}", split.scheme, split.netloc),
+        host,
+        addressing,
+        bucket,
+        key,
+        version_id,
+        overrides,
+        params,
+        auth,
+        raw_path: split.path.to_owned(),
+        signed_pairs: pairs,
+        session_token,
+    })
+}
+
+/// Bucket and key from the host and the decoded path.
+fn locate(hostname: &str, path: &str) -> (Addressing, Option<String>, String) {
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let aws = [".amazonaws.com", ".amazonaws.com.cn", ".amazonaws.eu"]
+        .iter()
+        .any(|s| hostname.ends_with(s));
+    let first_label = hostname.split('.').next().unwrap_or("");
+    let service_first = first_label == "s3" || first_label.starts_with("s3-");
+    if aws && !service_first {
+        let bucket = hostname
+            .find(".s3.")
+            .or_else(|| hostname.find(".s3-"))
+            .map(|at| hostname[..at].to_owned());
+        if bucket.is_some() {
+            return (Addressing::VirtualHosted, bucket, path.to_owned());
+        }
+    }
+    let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
+    let addressing = if aws {
+        Addressing::PathStyle
+    } else {
+        Addressing::PathStyleAssumed
+    };
+    let bucket = (!bucket.is_empty()).then(|| bucket.to_owned());
+    (addressing, bucket, key.to_owned())
+}
+
+/// The outcome of checking a signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    /// Whether the signature matches (whatever the time).
+    pub signature_ok: bool,
+    /// Whether the URL has expired at the given instant.
+    pub expired: bool,
+    pub canonical_request: String,
+    pub string_to_sign: String,
+    /// Likely causes, most likely first, when something is wrong.
+    pub causes: Vec<String>,
+}
+
+impl Verification {
+    /// Valid and not expired.
+    pub fn valid(&self) -> bool {
+        self.signature_ok && !self.expired
+    }
+}
+
+/// Recomputes the signature of `ins` with `secret`, for a request with
+/// `method` and the extra `headers` (lower-case names), as of `now`.
+pub fn verify(
+    ins: &Inspected,
+    secret: &SecretString,
+    method: &str,
+    headers: &[(String, String)],
+    now: OffsetDateTime,
+) -> Result<Verification> {
+    let expired = now >= ins.expires_at();
+    let mut v = match &ins.auth {
+        Auth::V4 { .. } => verify_v4(ins, secret, method, headers)?,
+        Auth::V2 { .. } => verify_v2(ins, secret, method, headers),
+    };
+    v.expired = expired;
+    if expired {
+        v.causes.insert(
+            0,
+            format!(
+                "the URL expired at {}",
+                ins.expires_at()
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            ),
+        );
+    }
+    if !v.signature_ok {
+        diagnose(ins, secret, method, headers, &mut v.causes);
+    }
+    Ok(v)
+}
+
+/// The canonical URI S3 computes: the decoded path, encoded again.
+fn canonical_path(raw: &str) -> String {
+    let decoded = decode_component(raw, "path").unwrap_or_else(|_| raw.to_owned());
+    let mut out = String::with_capacity(raw.len());
+    encode::push_quoted_path(&mut out, &decoded);
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+fn verify_v4(
+    ins: &Inspected,
+    secret: &SecretString,
+    method: &str,
+    headers: &[(String, String)],
+) -> Result<Verification> {
+    let Auth::V4 {
+        algorithm,
+        date,
+        region,
+        service,
+        signed_headers,
+        signed_at,
+        signature,
+        ..
+    } = &ins.auth
+    else {
+        unreachable!("verify_v4 is called for SigV4 URLs");
+    };
+    if algorithm != sign::ALGORITHM {
+        return Err(Error::Usage(format!(
+            "the URL is signed with {algorithm}, which presign cannot verify (only {})",
+            sign::ALGORITHM
+        )));
+    }
+    let mut pairs: Vec<(String, String)> = ins
+        .signed_pairs
+        .iter()
+        .map(|(k, v)| {
+            let (mut ek, mut ev) = (String::new(), String::new());
+            encode::push_query(&mut ek, k);
+            encode::push_query(&mut ev, v);
+            (ek, ev)
+        })
+        .collect();
+    pairs.sort();
+    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut canonical = format!(
+        "{}\n{}\n{}\n",
+        method.to_ascii_uppercase(),
+        canonical_path(&ins.raw_path),
+        query.join("&")
+    );
+    for name in signed_headers {
+        let value = if name == "host" {
+            Some(ins.host.clone())
+        } else {
+            let values: Vec<String> = headers
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect();
+            (!values.is_empty()).then(|| values.join(","))
+        };
+        canonical.push_str(name);
+        canonical.push(':');
+        canonical.push_str(value.as_deref().unwrap_or(""));
+        canonical.push('\n');
+    }
+    canonical.push('\n');
+    canonical.push_str(&signed_headers.join(";"));
+    canonical.push('\n');
+    canonical.push_str(sign::UNSIGNED_PAYLOAD);
+    let amz_date = signed_at.format(AMZ_DATE).unwrap_or_default();
+    let scope = format!("{date}/{region}/{service}/{}", sign::TERMINATOR);
+    let string_to_sign = sign::string_to_sign(&amz_date, &scope, &canonical);
+    let key = SigningKey::derive(secret, date, region, service);
+    let expected = hex::decode(signature).unwrap_or_default();
+    Ok(Verification {
+        signature_ok: key.verify(&string_to_sign, &expected),
+        expired: false,
+        canonical_request: canonical,
+        string_to_sign,
+        causes: Vec::new(),
+    })
+}
+
+/// Sub-resources that SigV2 signs as part of the resource.
+const V2_SUBRESOURCES: &[&str] = &[
+    "acl",
+    "cors",
+    "delete",
+    "lifecycle",
+    "location",
+    "logging",
+    "notification",
+    "partNumber",
+    "policy",
+    "requestPayment",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "response-content-language",
+    "response-content-type",
+    "response-expires",
+    "restore",
+    "tagging",
+    "torrent",
+    "uploadId",
+    "uploads",
+    "versionId",
+    "versioning",
+    "versions",
+    "website",
+];
+
+fn verify_v2(
+    ins: &Inspected,
+    secret: &SecretString,
+    method: &str,
+    headers: &[(String, String)],
+) -> Verification {
+    let Auth::V2 {
+        expires_at,
+        signature,
+        ..
+    } = &ins.auth
+    else {
+        unreachable!("verify_v2 is called for SigV2 URLs");
+    };
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let mut amz: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(n, _)| n.starts_with("x-amz-"))
+        .map(|(n, v)| (n.clone(), v.trim().to_owned()))
+        .collect();
+    if let Some(token) = &ins.session_token {
+        amz.push(("x-amz-security-token".to_owned(), token.clone()));
+    }
+    amz.sort();
+    let mut sub: Vec<&(String, String)> = ins
+        .signed_pairs
+        .iter()
+        .filter(|(k, _)| V2_SUBRESOURCES.contains(&k.as_str()))
+        .collect();
+    sub.sort();
+    // The resource is /bucket/key whatever the addressing; for a host that
+    // may carry the bucket, both readings are tried.
+    let path = canonical_path(&ins.raw_path);
+    let mut resources = vec![path.clone()];
+    if let Some(label) = ins.host.split('.').next()
+        && ins.addressing != Addressing::PathStyle
+    {
+        resources.insert(0, format!("/{label}{path}"));
+    }
+    let mut last = Verification {
+        signature_ok: false,
+        expired: false,
+        canonical_request: String::new(),
+        string_to_sign: String::new(),
+        causes: Vec::new(),
+    };
+    let expected = base64::engine::general_purpose::STANDARD
+        .decode(signature)
+        .unwrap_or_default();
+    for resource in resources {
+        let mut sts = format!(
+            "{}\n{}\n{}\n{}\n",
+            method.to_ascii_uppercase(),
+            header("content-md5"),
+            header("content-type"),
+            expires_at.unix_timestamp()
+        );
+        for (n, v) in &amz {
+            sts.push_str(&format!("{n}:{v}\n"));
+        }
+        sts.push_str(&resource);
+        for (i, (k, v)) in sub.iter().enumerate() {
+            sts.push(if i == 0 { '?' } else { '&' });
+            sts.push_str(k);
+            if !v.is_empty() {
+                sts.push('=');
+                sts.push_str(v);
+            }
+        }
+        let mut mac =
+            Hmac::<Sha1>::new_from_slice(secret.expose().as_bytes()).expect("any key length");
+        mac.update(sts.as_bytes());
+        let ok = mac.verify_slice(&expected).is_ok();
+        last = Verification {
+            signature_ok: ok,
+            expired: false,
+            canonical_request: String::new(),
+            string_to_sign: sts,
+            causes: Vec::new(),
+        };
+        if ok {
+            break;
+        }
+    }
+    last
+}
+
+/// Names the likely causes of a signature that does not match.
+fn diagnose(
+    ins: &Inspected,
+    secret: &SecretString,
+    method: &str,
+    headers: &[(String, String)],
+    causes: &mut Vec<String>,
+) {
+    if let Auth::V4 {
+        signed_headers,
+        region,
+        ..
+    } = &ins.auth
+    {
+        let missing: Vec<&str> = signed_headers
+            .iter()
+            .map(String::as_str)
+            .filter(|h| *h != "host" && !headers.iter().any(|(n, _)| n == h))
+            .collect();
+        if !missing.is_empty() {
+            causes.push(format!(
+                "the URL signs header(s) {} that the request must send with the signed values; give them with --header 'NAME: VALUE' to verify",
+                missing.join(", ")
+            ));
+        }
+        if let Some(host_region) = aws_host_region(&ins.host)
+            && &host_region != region
+        {
+            causes.push(format!(
+                    "the credential scope says region {region} but the endpoint is in {host_region}: S3 refuses such URLs (sign with --region {host_region})"
+                ));
+        }
+    }
+    let canonical = canonical_path(&ins.raw_path);
+    if canonical != ins.raw_path && !ins.raw_path.is_empty() {
+        causes.push(format!(
+            "the path was re-encoded after signing ({} where the signer wrote {canonical}); most servers decode it first, some do not",
+            ins.raw_path
+        ));
+    }
+    for other in ["GET", "PUT", "HEAD", "DELETE", "POST"] {
+        if other.eq_ignore_ascii_case(method) {
+            continue;
+        }
+        let v = match &ins.auth {
+            Auth::V4 { .. } => verify_v4(ins, secret, other, headers).ok(),
+            Auth::V2 { .. } => Some(verify_v2(ins, secret, other, headers)),
+        };
+        if v.is_some_and(|v| v.signature_ok) {
+            causes.push(format!(
+                "the URL is signed for {other}, not {}: use it with {other} (or verify with --method {other})",
+                method.to_ascii_uppercase()
+            ));
+            return;
+        }
+    }
+    causes.push(
+        "the secret key is not the one that signed the URL, or the URL (host, path or query) was changed after signing"
+            .to_owned(),
+    );
+}
+
+/// The region of an AWS regional S3 host, if it names one.
+fn aws_host_region(host: &str) -> Option<String> {
+    let host = host.split(':').next()?;
+    let rest = host.strip_suffix(".amazonaws.com")?;
+    let labels: Vec<&str> = rest.split('.').collect();
+    let at = labels
+        .iter()
+        .position(|l| *l == "s3" || l.starts_with("s3-"))?;
+    let region = labels.get(at + 1..)?.iter().find(|l| **l != "dualstack")?;
+    (region.contains('-') && *region != "s3-accelerate").then(|| (*region).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "https://bucket.s3.eu-west-2.amazonaws.com/key.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260102%2Feu-west-2%2Fs3%2Faws4_request&X-Amz-Date=20260102T030405Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=23c87ef3bd9be85e9372cf6ebe8cf657f30da49b318adc28fa6512dda4d8b54d";
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+    fn at(text: &str) -> OffsetDateTime {
+        OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
+    }
+
+    #[test]
+    fn decodes_the_parts_of_a_recorded_aws_cli_url() {
+        let ins = decode(URL).unwrap();
+        assert_eq!(ins.bucket.as_deref(), Some("bucket"));
+        assert_eq!(ins.key, "key.txt");
+        assert_eq!(ins.addressing, Addressing::VirtualHosted);
+        assert_eq!(ins.access_key_id(), "AKIAIOSFODNN7EXAMPLE");
+        assert_eq!(ins.expires_at(), at("2026-01-02T04:04:05Z"));
+        assert!(!ins.beyond_s3_limit());
+    }
+
+    #[test]
+    fn verifies_with_the_right_secret_only() {
+        let ins = decode(URL).unwrap();
+        let now = at("2026-01-02T03:30:00Z");
+        let ok = verify(&ins, &SecretString::from(SECRET), "GET", &[], now).unwrap();
+        assert!(ok.valid(), "{ok:?}");
+        let wrong = verify(&ins, &SecretString::from("nope"), "GET", &[], now).unwrap();
+        assert!(!wrong.valid());
+        assert!(
+            wrong.causes.iter().any(|c| c.contains("secret key")),
+            "{:?}",
+            wrong.causes
+        );
+        let late = verify(
+            &ins,
+            &SecretString::from(SECRET),
+            "GET",
+            &[],
+            at("2026-01-03T00:00:00Z"),
+        )
+        .unwrap();
+        assert!(late.signature_ok && late.expired && !late.valid());
+        let put = verify(&ins, &SecretString::from(SECRET), "PUT", &[], now).unwrap();
+        assert!(
+            put.causes.iter().any(|c| c.contains("signed for GET")),
+            "{:?}",
+            put.causes
+        );
+    }
+
+    #[test]
+    fn garbage_is_a_clear_error() {
+        for bad in [
+            "",
+            "not a url",
+            "ftp://h/k?X-Amz-Algorithm=x",
+            "https://h/k",
+            "https://h/k?X-Amz-Algorithm=AWS4-HMAC-SHA256",
+            "https://h/k%zz?X-Amz-Algorithm=AWS4-HMAC-SHA256",
+            &URL.replace("20260102T030405Z", "yesterday"),
+            &URL.replace("X-Amz-Expires=3600", "X-Amz-Expires=soon"),
+            &URL.replace("23c87ef3", "zzzz"),
+            &format!("{URL}{}", "a".repeat(MAX_URL)),
+        ] {
+            let err = decode(bad).unwrap_err();
+            assert_eq!(err.exit_code(), crate::error::EXIT_USAGE, "{bad}");
+        }
+    }
+
+    #[test]
+    fn region_mismatch_is_named() {
+        assert_eq!(
+            aws_host_region("bucket.s3.eu-west-2.amazonaws.com").as_deref(),
+            Some("eu-west-2")
+        );
+        assert_eq!(
+            aws_host_region("s3.dualstack.us-east-1.amazonaws.com").as_deref(),
+            Some("us-east-1")
+        );
+        assert_eq!(aws_host_region("bucket.s3.amazonaws.com"), None);
+        assert_eq!(aws_host_region("localhost:9000"), None);
+    }
+}
