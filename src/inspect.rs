@@ -624,10 +624,13 @@ fn diagnose(
             return;
         }
     }
-    causes.push(
-        "the secret key is not the one that signed the URL, or the URL (host, path or query) was changed after signing"
-            .to_owned(),
-    );
+    // Only when nothing more specific explains it.
+    if causes.iter().all(|c| c.starts_with("the URL expired")) {
+        causes.push(
+            "the secret key is not the one that signed the URL, or the URL (host, path or query) was changed after signing"
+                .to_owned(),
+        );
+    }
 }
 
 /// The region of an AWS regional S3 host, if it names one.

@@ -73,7 +73,7 @@ fn recorded_aws_cli_and_botocore_urls_verify() {
                 .windows(2)
                 .find(|w| w[0] == "--method")
                 .map_or("GET", |w| w[1].as_str().unwrap());
-            let mut args = vec!["inspect", url, "--verify", "--json", "--method", method];
+            let mut args = vec!["inspect", url, "--verify", "--output", "json", "--method", method];
             let content_type = case["args"]
                 .as_array()
                 .unwrap()
@@ -129,7 +129,7 @@ fn a_fresh_url_is_valid_and_exits_zero() {
     }
     // Another URL on stdin, one of them broken.
     let mut child = Command::new(env!("CARGO_BIN_EXE_presign"))
-        .args(["inspect", "-", "--json"])
+        .args(["inspect", "-", "--output", "json"])
         .env_clear()
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::InspectArgs;
+use super::{InspectArgs, InspectOutput};
 use crate::config::{self, Overrides, files::SharedFiles};
 use crate::error::{Error, Result};
 use crate::inspect::{self, Addressing, Auth, Inspected, Verification};
@@ -93,7 +93,7 @@ fn one(
         Some(v) if !v.valid() => EXIT_INVALID,
         _ => 0,
     };
-    let text = if args.json {
+    let text = if args.output == InspectOutput::Json {
         let mut doc = to_json(ins, now);
         if let Some(v) = &verification {
             doc["verification"] = json!({

@@ -104,9 +104,18 @@ pub struct InspectArgs {
     #[arg(long = "header", value_name = "'NAME: VALUE'")]
     pub headers: Vec<String>,
 
-    /// Print JSON instead of text
-    #[arg(long)]
-    pub json: bool,
+    /// What to print
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: InspectOutput,
+}
+
+/// How `inspect` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InspectOutput {
+    /// Aligned "name: value" lines
+    Text,
+    /// One JSON object per URL
+    Json,
 }
 
 /// Options every mode shares.
