@@ -19,7 +19,7 @@ use time::macros::format_description;
 use crate::endpoint::url;
 use crate::error::{Error, Result};
 use crate::secret::SecretString;
-use crate::sign::{self, SigningKey, encode};
+use crate::sign::{self, SigningKey, encode, v2};
 
 /// The longest URL inspected (S3 accepts request lines up to 8 KiB).
 pub const MAX_URL: usize = 64 * 1024;
@@ -446,35 +446,6 @@ fn verify_v4(
     })
 }
 
-/// Sub-resources that SigV2 signs as part of the resource.
-const V2_SUBRESOURCES: &[&str] = &[
-    "acl",
-    "cors",
-    "delete",
-    "lifecycle",
-    "location",
-    "logging",
-    "notification",
-    "partNumber",
-    "policy",
-    "requestPayment",
-    "response-cache-control",
-    "response-content-disposition",
-    "response-content-encoding",
-    "response-content-language",
-    "response-content-type",
-    "response-expires",
-    "restore",
-    "tagging",
-    "torrent",
-    "uploadId",
-    "uploads",
-    "versionId",
-    "versioning",
-    "versions",
-    "website",
-];
-
 fn verify_v2(
     ins: &Inspected,
     secret: &SecretString,
@@ -489,28 +460,6 @@ fn verify_v2(
     else {
         unreachable!("verify_v2 is called for SigV2 URLs");
     };
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
-    let mut amz: Vec<(String, String)> = headers
-        .iter()
-        .filter(|(n, _)| n.starts_with("x-amz-"))
-        .map(|(n, v)| (n.clone(), v.trim().to_owned()))
-        .collect();
-    if let Some(token) = &ins.session_token {
-        amz.push(("x-amz-security-token".to_owned(), token.clone()));
-    }
-    amz.sort();
-    let mut sub: Vec<&(String, String)> = ins
-        .signed_pairs
-        .iter()
-        .filter(|(k, _)| V2_SUBRESOURCES.contains(&k.as_str()))
-        .collect();
-    sub.sort();
     // The resource is /bucket/key whatever the addressing; for a host that
     // may carry the bucket, both readings are tried.
     let path = canonical_path(&ins.raw_path);
@@ -520,52 +469,52 @@ fn verify_v2(
     {
         resources.insert(0, format!("/{label}{path}"));
     }
-    let mut last = Verification {
-        signature_ok: false,
-        expired: false,
-        canonical_request: String::new(),
-        string_to_sign: String::new(),
-        causes: Vec::new(),
-    };
+    // Headers that SigV2 URLs carry in the query count as sent.
+    let mut sent: Vec<(String, String)> = headers.to_vec();
+    for (k, v) in &ins.signed_pairs {
+        let carried = k.starts_with("x-amz-") && k != "x-amz-security-token";
+        if (carried || k == "content-type" || k == "content-md5")
+            && !sent.iter().any(|(n, _)| n == k)
+        {
+            sent.push((k.clone(), v.clone()));
+        }
+    }
     let expected = base64::engine::general_purpose::STANDARD
         .decode(signature)
         .unwrap_or_default();
-    for resource in resources {
-        let mut sts = format!(
-            "{}\n{}\n{}\n{}\n",
-            method.to_ascii_uppercase(),
-            header("content-md5"),
-            header("content-type"),
-            expires_at.unix_timestamp()
-        );
-        for (n, v) in &amz {
-            sts.push_str(&format!("{n}:{v}\n"));
-        }
-        sts.push_str(&resource);
-        for (i, (k, v)) in sub.iter().enumerate() {
-            sts.push(if i == 0 { '?' } else { '&' });
-            sts.push_str(k);
-            if !v.is_empty() {
-                sts.push('=');
-                sts.push_str(v);
-            }
-        }
+    let mut last = String::new();
+    for resource in &resources {
+        let request = v2::V2Request {
+            method: &method.to_ascii_uppercase(),
+            origin: "",
+            path: "",
+            resource,
+            params: &ins.signed_pairs,
+            headers: &sent,
+            expires_at: expires_at.unix_timestamp(),
+        };
+        let sts = v2::string_to_sign(&request, ins.session_token.as_deref());
         let mut mac =
             Hmac::<Sha1>::new_from_slice(secret.expose().as_bytes()).expect("any key length");
         mac.update(sts.as_bytes());
-        let ok = mac.verify_slice(&expected).is_ok();
-        last = Verification {
-            signature_ok: ok,
-            expired: false,
-            canonical_request: String::new(),
-            string_to_sign: sts,
-            causes: Vec::new(),
-        };
-        if ok {
-            break;
+        if mac.verify_slice(&expected).is_ok() {
+            return Verification {
+                signature_ok: true,
+                expired: false,
+                canonical_request: String::new(),
+                string_to_sign: sts,
+                causes: Vec::new(),
+            };
         }
+        last = sts;
     }
-    last
+    Verification {
+        signature_ok: false,
+        expired: false,
+        canonical_request: String::new(),
+        string_to_sign: last,
+        causes: Vec::new(),
+    }
 }
 
 /// Names the likely causes of a signature that does not match.

@@ -8,7 +8,7 @@ use crate::credentials::Credentials;
 use crate::endpoint::{EndpointConfig, Target};
 use crate::error::{Error, Result};
 use crate::post::{self, PostForm, PostSpec};
-use crate::sign::{self, QuerySigner, SignRequest, Signed, Trace, encode};
+use crate::sign::{self, QuerySigner, SignRequest, Signed, Trace, encode, v2};
 use crate::uri;
 
 /// How long a URL stays valid: 1 second to 7 days, the SigV4 limits.
@@ -30,28 +30,30 @@ impl Expiry {
         }
     }
 
-    /// Parses the text of `--expires-in` (a whole number of seconds).
+    /// Parses the text of `--expires-in` (a whole number of seconds) within
+    /// the SigV4 limits.
     pub fn parse(text: &str) -> Result<Self> {
-        let trimmed = text.trim();
-        let digits = trimmed.strip_prefix('+').unwrap_or(trimmed);
-        let number = if digits.bytes().all(|b| b.is_ascii_digit()) || trimmed.starts_with('-') {
-            trimmed.parse::<i64>().ok()
-        } else {
-            None
-        };
-        match number {
+        match whole_seconds(text) {
             Some(n) => Expiry::new(n),
-            None if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
-                Err(Error::InvalidExpiry(format!(
-                    "--expires-in {text} is out of range: SigV4 URLs last from 1 to {} seconds (7 days)",
-                    sign::MAX_EXPIRES
-                )))
-            }
-            None => Err(Error::InvalidExpiry(format!(
-                "--expires-in takes whole seconds from 1 to {}, not '{}'",
-                sign::MAX_EXPIRES,
-                text.escape_debug()
-            ))),
+            None => Err(not_seconds(text)),
+        }
+    }
+
+    /// Parses `--expires-in` for SigV2, which has no 7-day limit: 1 second
+    /// to 2^32-1 (136 years).
+    pub fn parse_sigv2(text: &str) -> Result<Self> {
+        match whole_seconds(text) {
+            Some(n) => u32::try_from(n)
+                .ok()
+                .filter(|s| *s >= 1)
+                .map(Expiry)
+                .ok_or_else(|| {
+                    Error::InvalidExpiry(format!(
+                        "--expires-in {n} is out of range: SigV2 URLs last from 1 to {} seconds",
+                        u32::MAX
+                    ))
+                }),
+            None => Err(not_seconds(text)),
         }
     }
 
@@ -59,6 +61,30 @@ impl Expiry {
     pub fn seconds(self) -> u32 {
         self.0
     }
+}
+
+/// A whole number of seconds, as Python's `int()` reads it (sign, digits);
+/// numbers too large for an i64 saturate so that range checks still apply.
+fn whole_seconds(text: &str) -> Option<i64> {
+    let trimmed = text.trim();
+    let (negative, digits) = match trimmed.as_bytes().first() {
+        Some(b'-') => (true, &trimmed[1..]),
+        Some(b'+') => (false, &trimmed[1..]),
+        _ => (false, trimmed),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let magnitude = digits.parse::<i64>().unwrap_or(i64::MAX);
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+fn not_seconds(text: &str) -> Error {
+    Error::InvalidExpiry(format!(
+        "--expires-in takes whole seconds from 1 to {}, not '{}'",
+        sign::MAX_EXPIRES,
+        text.escape_debug()
+    ))
 }
 
 /// One request to presign.
@@ -94,6 +120,8 @@ impl<'a> ObjectRequest<'a> {
 
 enum Signing {
     Signed(QuerySigner),
+    /// Legacy SigV2 (`--signature-version s3`).
+    V2(Box<Credentials>),
     Unsigned,
     NoCredentials,
 }
@@ -141,6 +169,25 @@ impl Presigner {
         }
     }
 
+    /// A presigner that signs with legacy SigV2 (`signature_version = s3`).
+    pub fn sigv2(
+        endpoint: EndpointConfig,
+        credentials: Option<Credentials>,
+        time: OffsetDateTime,
+    ) -> Self {
+        let signing = match credentials {
+            Some(c) => Signing::V2(Box::new(c)),
+            None => Signing::NoCredentials,
+        };
+        Presigner {
+            endpoint,
+            signing,
+            time,
+            path: String::new(),
+            key_path: String::new(),
+        }
+    }
+
     /// A presigner that prints plain, unsigned URLs (`--no-sign-request`).
     pub fn unsigned(endpoint: EndpointConfig, time: OffsetDateTime) -> Self {
         Presigner {
@@ -161,6 +208,7 @@ impl Presigner {
     pub fn credentials(&self) -> Option<&Credentials> {
         match &self.signing {
             Signing::Signed(s) => Some(s.credentials()),
+            Signing::V2(c) => Some(c),
             _ => None,
         }
     }
@@ -193,6 +241,12 @@ impl Presigner {
             Signing::Unsigned => {
                 return Err(Error::Usage(
                     "an upload form must be signed: drop --no-sign-request".to_owned(),
+                ));
+            }
+            Signing::V2(_) => {
+                return Err(Error::Usage(
+                    "presign post signs SigV4 policies only: drop --signature-version s3"
+                        .to_owned(),
                 ));
             }
             Signing::NoCredentials => return Err(Error::NoCredentials),
@@ -262,6 +316,40 @@ impl Presigner {
                     url,
                     trace,
                 );
+                Ok(())
+            }
+            Signing::V2(credentials) => {
+                if let crate::uri::BucketRef::AccessPoint(_) = crate::uri::bucket_ref(req.bucket)? {
+                    return Err(Error::Usage(
+                        "access points need SigV4: drop --signature-version s3".to_owned(),
+                    ));
+                }
+                // The resource is /bucket/key whatever the addressing.
+                let mut resource =
+                    String::with_capacity(req.bucket.len() + self.key_path.len() + 2);
+                resource.push('/');
+                resource.push_str(req.bucket);
+                if !self.key_path.is_empty() {
+                    resource.push_str(&self.key_path);
+                } else if target.virtual_hosted {
+                    resource.push('/');
+                }
+                let sts = v2::presign_into(
+                    credentials,
+                    &v2::V2Request {
+                        method: req.method,
+                        origin: &target.origin,
+                        path: &self.path,
+                        resource: &resource,
+                        params: req.params,
+                        headers: req.headers,
+                        expires_at: self.time.unix_timestamp() + i64::from(req.expires.seconds()),
+                    },
+                    url,
+                );
+                if let Some(trace) = trace {
+                    trace.string_to_sign = sts;
+                }
                 Ok(())
             }
             Signing::Unsigned => {

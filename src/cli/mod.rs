@@ -153,6 +153,20 @@ pub struct Common {
     /// Print how settings were resolved and what was signed, on stderr
     #[arg(long)]
     pub debug: bool,
+
+    /// s3v4 (SigV4, the default) or s3 (legacy SigV2, for old S3-compatible
+    /// endpoints; also the profile's `s3 = signature_version = s3`)
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub signature_version: Option<SignatureVersion>,
+}
+
+/// Signature versions S3 accepts in the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignatureVersion {
+    /// AWS Signature Version 4
+    S3v4,
+    /// Legacy Signature Version 2 (HMAC-SHA1)
+    S3,
 }
 
 /// How a URL is printed.
@@ -391,7 +405,6 @@ fn prepare(
     now: OffsetDateTime,
     err: &mut dyn Write,
 ) -> Result<Prepared> {
-    let expires = Expiry::parse(&common.expires_in)?;
     let time = match &common.signing_time {
         Some(text) => OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
             Error::Usage(format!(
@@ -408,6 +421,23 @@ fn prepare(
         no_sign_request: common.no_sign_request,
     };
     let resolved = config::resolve(sys, &overrides)?;
+    let sigv2 = match common.signature_version {
+        Some(version) => version == SignatureVersion::S3,
+        None => resolved.s3_signature_version.as_deref() == Some("s3"),
+    };
+    let expires = if sigv2 {
+        let expires = Expiry::parse_sigv2(&common.expires_in)?;
+        if expires.seconds() > crate::sign::MAX_EXPIRES {
+            let _ = writeln!(
+                err,
+                "presign: warning: this SigV2 URL outlives a week ({} s); SigV2 allows that, SigV4 would not",
+                expires.seconds()
+            );
+        }
+        expires
+    } else {
+        Expiry::parse(&common.expires_in)?
+    };
     check_expiry(&resolved, now, time, expires, err)?;
     if common.debug {
         for line in &resolved.trail {
@@ -416,6 +446,12 @@ fn prepare(
     }
     let presigner = if common.no_sign_request {
         Presigner::unsigned(resolved.endpoint, time)
+    } else if sigv2 {
+        let endpoint = crate::endpoint::EndpointConfig {
+            sigv2_global: true,
+            ..resolved.endpoint
+        };
+        Presigner::sigv2(endpoint, resolved.credentials, time)
     } else {
         Presigner::new(resolved.endpoint, resolved.credentials, time)
     };

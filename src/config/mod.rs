@@ -52,6 +52,9 @@ pub struct Resolved {
     pub trail: Vec<String>,
     /// The endpoint settings.
     pub endpoint: EndpointConfig,
+    /// The profile's `s3 = signature_version` (nested only, as botocore
+    /// reads it), e.g. `s3` for legacy SigV2.
+    pub s3_signature_version: Option<String>,
 }
 
 /// Resolves profile, credentials, region and endpoint from `sys`.
@@ -124,7 +127,12 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
     };
 
     let endpoint = endpoint_config(sys, overrides, &files, &scoped, &mut trail)?;
+    let s3_signature_version = scoped
+        .get("s3")
+        .and_then(|v| v.nested("signature_version"))
+        .map(str::to_owned);
     Ok(Resolved {
+        s3_signature_version,
         profile,
         credentials,
         credentials_source,
@@ -249,6 +257,7 @@ fn endpoint_config(
         dualstack,
         fips,
         use_arn_region,
+        sigv2_global: false,
     })
 }
 

@@ -173,6 +173,10 @@ pub struct EndpointConfig {
     pub fips: bool,
     /// Whether an access point ARN's region may differ from the client's.
     pub use_arn_region: bool,
+    /// SigV2 URLs: use the global `s3.amazonaws.com` endpoint for AWS
+    /// regions, as botocore does for `signature_version = s3` (its SigV2
+    /// signature does not name a region).
+    pub sigv2_global: bool,
 }
 
 /// Where requests for one bucket go.
@@ -302,6 +306,16 @@ impl EndpointConfig {
         };
         if dualstack && region == "aws-global" && self.region.as_deref() != Some("aws-global") {
             region = "us-east-1";
+        }
+        if self.sigv2_global
+            && custom.is_none()
+            && !dualstack
+            && !fips
+            && self.addressing_style != AddressingStyle::Virtual
+            && partition::of(region).name == "aws"
+            && (region == "us-east-1" || (url::is_host_label(bucket) && !force_path))
+        {
+            region = "aws-global";
         }
         let partition = partition::of(region);
         let dns = partition.dns_suffix;
@@ -540,6 +554,30 @@ mod tests {
         assert_eq!(u, "https://mybucket.s3.EU-WEST-2.amazonaws.com/k");
         assert_eq!(h, "mybucket.s3.eu-west-2.amazonaws.com");
         assert_eq!(r, "EU-WEST-2");
+    }
+
+    #[test]
+    fn sigv2_uses_the_global_endpoint_in_aws_regions() {
+        let mut c = config(Some("eu-west-2"));
+        c.sigv2_global = true;
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3.amazonaws.com/k"
+        );
+        assert_eq!(
+            url_of(&c, "MyBucket", "/k").0,
+            "https://s3.amazonaws.com/MyBucket/k"
+        );
+        assert_eq!(
+            url_of(&c, "my.bucket", "/k").0,
+            "https://s3.eu-west-2.amazonaws.com/my.bucket/k"
+        );
+        let mut c = config(Some("cn-north-1"));
+        c.sigv2_global = true;
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3.cn-north-1.amazonaws.com.cn/k"
+        );
     }
 
     #[test]

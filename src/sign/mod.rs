@@ -11,6 +11,7 @@
 //! keyed HMAC, so each further URL costs two SHA-256 passes and one HMAC.
 
 pub mod encode;
+pub mod v2;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
