@@ -3,7 +3,8 @@
 #  - libfaketime, to run the recorded AWS CLI vectors under their frozen clock;
 #  - curl and the three S3 servers of the end-to-end suite: Ceph radosgw
 #    (Debian packages), Garage and s3s-fs (crates.io, built once and cached in
-#    $PRESIGN_E2E_ROOT, default ~/.cache/presign-e2e; Garage takes ~10 minutes).
+#    $PRESIGN_E2E_ROOT, default ~/.cache/presign-e2e; Garage takes ~10 minutes);
+#  - check-jsonschema (PyPI), for the GitHub workflow files.
 # Safe to run again: whatever is already there is kept.
 set -euo pipefail
 
@@ -32,4 +33,14 @@ install_crate() { # name version [features]
 install_crate s3s-fs 0.14.1 binary
 install_crate garage 2.5.0
 rm -rf "$root/target"
+
+# check-jsonschema (PyPI), which checks the GitHub workflows against the
+# schema it bundles.
+if [ ! -x "$root/bin/check-jsonschema" ]; then
+  echo "installing check-jsonschema from PyPI into $root/venv"
+  python3 -m venv "$root/venv"
+  "$root/venv/bin/pip" install --quiet check-jsonschema
+  mkdir -p "$root/bin"
+  ln -sf "$root/venv/bin/check-jsonschema" "$root/bin/check-jsonschema"
+fi
 echo "test dependencies ready; servers in $root/bin"

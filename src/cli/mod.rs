@@ -13,7 +13,7 @@ mod output;
 use std::ffi::OsString;
 use std::io::{self, BufRead, BufWriter, Write};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -78,6 +78,18 @@ pub enum Command {
     /// Read a presigned URL back: what it grants, until when, and (with
     /// --verify) whether its signature holds
     Inspect(InspectArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff); `presign man post` and `presign man
+    /// inspect` print the pages of those commands
+    Man {
+        /// A subcommand whose page to print
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
 }
 
 /// `presign inspect URL`.
@@ -353,6 +365,11 @@ where
     let outcome = match &cli.command {
         Some(Command::Post(args)) => execute_post(args, sys, now, &mut out, err),
         Some(Command::Inspect(args)) => inspect::execute(args, sys, now, stdin, &mut out, err),
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(*shell, &mut Cli::command(), "presign", &mut out);
+            Ok(0)
+        }
+        Some(Command::Man { command }) => man_page(command.as_deref(), &mut out),
         None => execute_url(&cli.url, sys, now, stdin, &mut out, err),
     };
     let outcome = outcome.and_then(|status| out.flush().map(|()| status).map_err(Error::from));
@@ -365,6 +382,30 @@ where
             e.exit_code()
         }
     }
+}
+
+/// The roff man page of presign, or of one of its subcommands.
+fn man_page(command: Option<&str>, out: &mut dyn Write) -> Result<i32> {
+    let cli = Cli::command();
+    let page = match command {
+        None => cli,
+        Some(name) => {
+            let sub = cli
+                .find_subcommand(name)
+                .filter(|_| matches!(name, "post" | "inspect"))
+                .ok_or_else(|| {
+                    Error::Usage(format!("no man page for '{name}' (pages: post, inspect)"))
+                })?;
+            let page_name: &'static str = if name == "post" {
+                "presign-post"
+            } else {
+                "presign-inspect"
+            };
+            sub.clone().name(page_name)
+        }
+    };
+    clap_mangen::Man::new(page).render(out)?;
+    Ok(0)
 }
 
 /// Help and version go to stdout with status 0; every other parse error is
@@ -625,7 +666,6 @@ fn execute_post(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn clap_definition_is_consistent() {
