@@ -73,7 +73,9 @@ fn recorded_aws_cli_and_botocore_urls_verify() {
                 .windows(2)
                 .find(|w| w[0] == "--method")
                 .map_or("GET", |w| w[1].as_str().unwrap());
-            let mut args = vec!["inspect", url, "--verify", "--output", "json", "--method", method];
+            let mut args = vec![
+                "inspect", url, "--verify", "--output", "json", "--method", method,
+            ];
             let content_type = case["args"]
                 .as_array()
                 .unwrap()

@@ -26,10 +26,10 @@ fn all_flags() -> Vec<String> {
     let mut flags = Vec::new();
     let mut collect = |c: &clap::Command| {
         for arg in c.get_arguments() {
-            if let Some(long) = arg.get_long() {
-                if !flags.contains(&long.to_owned()) {
-                    flags.push(long.to_owned());
-                }
+            if let Some(long) = arg.get_long()
+                && !flags.contains(&long.to_owned())
+            {
+                flags.push(long.to_owned());
             }
         }
     };
