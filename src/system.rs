@@ -4,9 +4,10 @@
 //! touching the real home directory.
 
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// What running a `credential_process` command produced.
 #[derive(Debug, Clone)]
@@ -30,8 +31,9 @@ pub trait System {
     /// regular file there (AWS CLI treats that as an empty file).
     fn read_file(&self, path: &Path) -> io::Result<Option<Vec<u8>>>;
 
-    /// Runs `argv` with standard input inherited and both outputs captured.
-    fn run(&self, argv: &[String]) -> io::Result<ProcessOutput>;
+    /// Runs `argv` with both outputs captured; a command still running after
+    /// `timeout` is killed and reported as [`io::ErrorKind::TimedOut`].
+    fn run(&self, argv: &[String], timeout: Duration) -> io::Result<ProcessOutput>;
 
     /// Whether paths and the home directory follow Windows rules.
     fn is_windows(&self) -> bool {
@@ -57,21 +59,73 @@ impl System for OsSystem {
         }
     }
 
-    fn run(&self, argv: &[String]) -> io::Result<ProcessOutput> {
-        let (program, args) = argv
-            .split_first()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
-        let out = Command::new(program)
-            .args(args)
-            .stdin(Stdio::inherit())
-            .output()?;
-        Ok(ProcessOutput {
-            success: out.status.success(),
-            code: out.status.code(),
-            stdout: out.stdout,
-            stderr: out.stderr,
-        })
+    fn run(&self, argv: &[String], timeout: Duration) -> io::Result<ProcessOutput> {
+        let mut cmd = command(argv)?;
+        // A credential process may prompt (for an MFA code, say).
+        cmd.stdin(Stdio::inherit());
+        run_with_timeout(cmd, timeout)
     }
+}
+
+fn command(argv: &[String]) -> io::Result<Command> {
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    Ok(cmd)
+}
+
+/// Runs `cmd` to its end or until `timeout`, whichever comes first.
+fn run_with_timeout(mut cmd: Command, timeout: Duration) -> io::Result<ProcessOutput> {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            // The readers are left behind: a grandchild may still hold the
+            // pipes open.
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "did not finish within {} s and was killed",
+                    timeout.as_secs_f64()
+                ),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Ok(ProcessOutput {
+        success: status.success(),
+        code: status.code(),
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    })
 }
 
 /// An in-memory system: a map of variables and a map of files. Processes are
@@ -111,22 +165,10 @@ impl System for MapSystem {
         Ok(self.files.get(path).cloned())
     }
 
-    fn run(&self, argv: &[String]) -> io::Result<ProcessOutput> {
-        let (program, args) = argv
-            .split_first()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
-        let out = Command::new(program)
-            .args(args)
-            .env_clear()
-            .envs(&self.vars)
-            .stdin(Stdio::null())
-            .output()?;
-        Ok(ProcessOutput {
-            success: out.status.success(),
-            code: out.status.code(),
-            stdout: out.stdout,
-            stderr: out.stderr,
-        })
+    fn run(&self, argv: &[String], timeout: Duration) -> io::Result<ProcessOutput> {
+        let mut cmd = command(argv)?;
+        cmd.env_clear().envs(&self.vars).stdin(Stdio::null());
+        run_with_timeout(cmd, timeout)
     }
 
     fn is_windows(&self) -> bool {

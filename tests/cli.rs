@@ -284,7 +284,10 @@ fn catalogue() -> Vec<Bad> {
         bad(
             "assume-role profile",
             Run::new()
-                .file(".aws/config", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n")
+                .file(
+                    ".aws/config",
+                    "[default]\nregion = eu-west-1\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n",
+                )
                 .args(&["s3://b/k", "--profile", "r"]),
             253,
             "network",
@@ -306,6 +309,23 @@ fn catalogue() -> Vec<Bad> {
             "Accelerate cannot be used with FIPS",
         ),
         bad("fips in china", obj().env("AWS_USE_FIPS_ENDPOINT", "true").args(&["--region", "cn-north-1"]), 255, "FIPS"),
+        bad("endpoint with a fragment", obj().args(&["--endpoint-url", "https://example.com/#frag"]), 255, "#fragment"),
+        bad("endpoint non-numeric port", obj().args(&["--endpoint-url", "http://example.com:http"]), 255, "not a valid URI"),
+        bad(
+            "directory as the credentials file",
+            Run::new().file("creds-dir/placeholder", "").env("AWS_SHARED_CREDENTIALS_FILE", "{HOME}/creds-dir").args(&["s3://b/k"]),
+            253,
+            "unable to locate credentials",
+        ),
+        bad(
+            "missing source_profile",
+            Run::new()
+                .file(".aws/config", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = nope\n")
+                .args(&["s3://b/k", "--profile", "r"]),
+            253,
+            "source_profile \"nope\"",
+        ),
+        bad("unknown signature version", obj().args(&["--signature-version", "v5"]), 252, "--signature-version"),
     ];
     if cfg!(unix) {
         let process = |script: &str| {
@@ -352,6 +372,28 @@ fn catalogue() -> Vec<Bad> {
                 process(&format!("{}; exit 1", doc(""))),
                 253,
                 "status 1",
+            ),
+            bad(
+                "bad process timeout setting",
+                process(&doc("")).env("PRESIGN_CREDENTIAL_PROCESS_TIMEOUT", "soon"),
+                253,
+                "PRESIGN_CREDENTIAL_PROCESS_TIMEOUT=soon",
+            ),
+            bad(
+                "credential_process hangs",
+                process("sleep 30").env("PRESIGN_CREDENTIAL_PROCESS_TIMEOUT", "0.5"),
+                253,
+                "did not finish within 0.5 s and was killed",
+            ),
+            bad(
+                "credentials outlive-check under --strict",
+                process(&doc(", \"Expiration\": \"2999-01-01T00:30:00Z\"")).args(&[
+                    "--signing-time",
+                    "2999-01-01T00:00:00Z",
+                    "--strict",
+                ]),
+                252,
+                "would outlive its credentials",
             ),
         ]);
     }

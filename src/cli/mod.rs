@@ -166,6 +166,11 @@ pub struct Common {
     #[arg(long)]
     pub debug: bool,
 
+    /// Refuse to sign a URL that would outlive its credentials (temporary
+    /// credentials with a known expiry) instead of warning
+    #[arg(long)]
+    pub strict: bool,
+
     /// s3v4 (SigV4, the default) or s3 (legacy SigV2, for old S3-compatible
     /// endpoints; also the profile's `s3 = signature_version = s3`)
     #[arg(long, value_enum, value_name = "VERSION")]
@@ -479,7 +484,7 @@ fn prepare(
     } else {
         Expiry::parse(&common.expires_in)?
     };
-    check_expiry(&resolved, now, time, expires, err)?;
+    check_expiry(&resolved, now, time, expires, common.strict, err)?;
     if common.debug {
         for line in &resolved.trail {
             let _ = writeln!(err, "presign: debug: {line}");
@@ -510,6 +515,7 @@ fn check_expiry(
     now: OffsetDateTime,
     time: OffsetDateTime,
     expires: Expiry,
+    strict: bool,
     err: &mut dyn Write,
 ) -> Result<()> {
     let Some(expiration) = resolved.credentials.as_ref().and_then(|c| c.expiration) else {
@@ -523,6 +529,14 @@ fn check_expiry(
         });
     }
     let url_end = time + time::Duration::seconds(expires.seconds().into());
+    if expiration < url_end && strict {
+        let lifetime = (expiration - time).whole_seconds().max(0);
+        return Err(Error::InvalidExpiry(format!(
+            "the URL would outlive its credentials (they expire at {}, the URL at {}): use --expires-in {lifetime} or less, or drop --strict",
+            show(expiration),
+            show(url_end)
+        )));
+    }
     if expiration < url_end {
         let _ = writeln!(
             err,

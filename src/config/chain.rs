@@ -49,7 +49,7 @@ pub fn resolve(sys: &dyn System, files: &SharedFiles, input: &ChainInput) -> Res
     {
         return Ok(Some(found));
     }
-    refuse_network_sources(sys, input)?;
+    refuse_network_sources(sys, files, input)?;
     if let Some(section) = files.credentials_profile(input.profile)
         && let Some(credentials) = from_section(section, "shared-credentials-file")?
     {
@@ -134,7 +134,7 @@ fn from_environment(sys: &dyn System) -> Result<Option<Found>> {
     }))
 }
 
-fn refuse_network_sources(sys: &dyn System, input: &ChainInput) -> Result<()> {
+fn refuse_network_sources(sys: &dyn System, files: &SharedFiles, input: &ChainInput) -> Result<()> {
     let p = input.scoped;
     let refuse = |what| {
         Err(Error::NetworkCredentials {
@@ -145,6 +145,14 @@ fn refuse_network_sources(sys: &dyn System, input: &ChainInput) -> Result<()> {
     let web_identity =
         p.has("web_identity_token_file") || sys.var("AWS_WEB_IDENTITY_TOKEN_FILE").is_some();
     if p.has("role_arn") && !p.has("web_identity_token_file") {
+        if let Some(source) = p.text("source_profile")
+            && files.merged_profile(source).is_none()
+        {
+            return Err(Error::InvalidConfig(format!(
+                "the source_profile \"{source}\" of profile \"{}\" does not exist (define it, or fix source_profile)",
+                input.profile
+            )));
+        }
         return refuse("role_arn (STS AssumeRole)");
     }
     if web_identity {

@@ -6,6 +6,8 @@
 //! "SessionToken"?, "Expiration"?}`. Errors name what is wrong but never
 //! repeat the command's output, which may hold the very secrets it printed.
 
+use std::time::Duration;
+
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -23,9 +25,14 @@ pub fn run(sys: &dyn System, command: &str) -> Result<Credentials> {
     if argv.is_empty() {
         return Err(Error::CredentialProcess("the command is empty".to_owned()));
     }
-    let out = sys
-        .run(&argv)
-        .map_err(|e| Error::CredentialProcess(format!("cannot run '{}': {e}", argv[0])))?;
+    let out = sys.run(&argv, timeout(sys)?).map_err(|e| {
+        Error::CredentialProcess(match e.kind() {
+            std::io::ErrorKind::TimedOut => {
+                format!("'{}' {e} (raise {TIMEOUT_ENV} if it needs longer)", argv[0])
+            }
+            _ => format!("cannot run '{}': {e}", argv[0]),
+        })
+    })?;
     if !out.success {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let said = stderr.lines().map(str::trim).find(|l| !l.is_empty());
@@ -39,6 +46,29 @@ pub fn run(sys: &dyn System, command: &str) -> Result<Credentials> {
         }));
     }
     parse_output(&out.stdout)
+}
+
+/// Environment variable that sets how long a credential process may run.
+pub const TIMEOUT_ENV: &str = "PRESIGN_CREDENTIAL_PROCESS_TIMEOUT";
+/// How long a credential process may run unless told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn timeout(sys: &dyn System) -> Result<Duration> {
+    match sys.var(TIMEOUT_ENV) {
+        None => Ok(DEFAULT_TIMEOUT),
+        Some(text) => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| {
+                Error::InvalidConfig(format!(
+                    "{TIMEOUT_ENV}={} is not a number of seconds from 0 to 86400",
+                    text.escape_debug()
+                ))
+            }),
+    }
 }
 
 fn truncate(text: &str, max: usize) -> &str {

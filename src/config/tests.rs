@@ -342,7 +342,7 @@ fn dualstack_and_fips_from_environment_or_profile() {
 #[test]
 fn network_credential_sources_are_refused_not_skipped() {
     for profile in [
-        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n",
+        "[default]\nregion = eu-west-1\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n",
         "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nweb_identity_token_file = /t\n",
         "[profile r]\nsso_session = s\nsso_account_id = 1\nsso_role_name = r\n",
         "[profile r]\nsso_start_url = https://x\nsso_region = us-east-1\nsso_account_id = 1\n",
@@ -357,6 +357,17 @@ fn network_credential_sources_are_refused_not_skipped() {
         assert_eq!(err.exit_code(), EXIT_CONFIG);
         assert!(err.to_string().contains("network"), "{err}");
     }
+}
+
+#[test]
+fn a_missing_source_profile_is_named() {
+    let sys = config(
+        home(),
+        "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = gone\n",
+    );
+    let err = resolve(&sys, &flag_profile("r")).unwrap_err();
+    assert_eq!(err.exit_code(), EXIT_CONFIG);
+    assert!(err.to_string().contains("source_profile \"gone\""), "{err}");
 }
 
 #[test]

@@ -84,6 +84,14 @@ impl CustomEndpoint {
         if !matches!(split.scheme.as_str(), "http" | "https") || !split.query.is_empty() {
             return Err(not_valid());
         }
+        // AWS CLI silently drops a fragment; a URL that quietly differs from
+        // what was typed is a surprise, so presign refuses it.
+        if split.fragment.is_some() {
+            return Err(Error::InvalidEndpoint(format!(
+                "endpoint URL `{}` has a #fragment, which S3 never sees (drop it)",
+                text.escape_debug()
+            )));
+        }
         if split.port().is_err() {
             return Err(not_valid());
         }
