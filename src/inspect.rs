@@ -137,6 +137,11 @@ impl Inspected {
         matches!(&self.auth, Auth::V4 { expires, .. } if *expires > u64::from(sign::MAX_EXPIRES))
     }
 
+    /// The session token the URL carries, if any (never print it).
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
+    }
+
     /// The access key id the URL was signed with.
     pub fn access_key_id(&self) -> &str {
         match &self.auth {

@@ -33,9 +33,35 @@ impl fmt::Debug for SecretString {
     }
 }
 
+/// `text` with every occurrence of `token`, raw or percent-encoded as a
+/// query value, replaced by a marker: for logs of texts that embed a session
+/// token (canonical requests, SigV2 strings to sign, URLs).
+pub fn redact(text: &str, token: &str) -> String {
+    if token.is_empty() {
+        return text.to_owned();
+    }
+    let mut encoded = String::new();
+    crate::sign::encode::push_query(&mut encoded, token);
+    text.replace(&encoded, REDACTED).replace(token, REDACTED)
+}
+
+/// What [`redact`] puts in place of a session token.
+pub const REDACTED: &str = "(session token, redacted)";
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redact_removes_raw_and_encoded_tokens() {
+        let text = "a X-Amz-Security-Token=T%2Bo%2Fk%3D b\nx-amz-security-token:T+o/k=";
+        let out = redact(text, "T+o/k=");
+        assert!(
+            !out.contains("T+o/k=") && !out.contains("T%2Bo%2Fk%3D"),
+            "{out}"
+        );
+        assert_eq!(out.matches(REDACTED).count(), 2);
+    }
 
     #[test]
     fn debug_is_redacted() {

@@ -152,6 +152,47 @@ fn a_fresh_url_is_valid_and_exits_zero() {
 }
 
 #[test]
+fn the_session_token_is_never_printed() {
+    let env: serde_json::Map<String, Value> = serde_json::from_str(
+        r#"{"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AWS_SESSION_TOKEN": "SeSsIoNtOkEn+/=", "AWS_REGION": "eu-west-2"}"#,
+    )
+    .unwrap();
+    for extra in [&[][..], &["--signature-version", "s3"][..]] {
+        let mut args = vec!["s3://bucket/k"];
+        args.extend(extra);
+        let url = String::from_utf8(presign(&args, &env, None).stdout).unwrap();
+        for output in ["text", "json"] {
+            for method in ["GET", "PUT"] {
+                let out = presign(
+                    &[
+                        "inspect",
+                        url.trim(),
+                        "--verify",
+                        "--output",
+                        output,
+                        "--method",
+                        method,
+                    ],
+                    &env,
+                    None,
+                );
+                let all = format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                assert!(!all.contains("SeSsIoNtOkEn"), "{all}");
+                if output == "json" || method == "PUT" {
+                    // The URL (JSON) or the texts it was checked against
+                    // (a failed check) are shown, with the token marked.
+                    assert!(all.contains("(session token, redacted)"), "{all}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn garbage_urls_are_one_line_usage_errors() {
     let none = serde_json::Map::new();
     for bad in [

@@ -16,7 +16,8 @@ use crate::endpoint::Target;
 use crate::error::{Error, Result};
 use crate::operation::Operation;
 use crate::presign::{Expiry, ObjectRequest, Presigner};
-use crate::sign::{Trace, encode};
+use crate::secret::redact;
+use crate::sign::Trace;
 
 /// The longest input line read whole (S3 keys are at most 1,024 bytes).
 const MAX_LINE: u64 = 64 * 1024;
@@ -105,7 +106,7 @@ impl UrlJob {
         let wants_trace = self.debug.then_some(&mut trace);
         self.presigner
             .presign_into(target, &request, &mut self.url, wants_trace)?;
-        if self.debug && !trace.canonical_request.is_empty() {
+        if self.debug && !trace.string_to_sign.is_empty() {
             self.print_trace(&trace, err);
         }
         self.text.clear();
@@ -145,23 +146,19 @@ impl UrlJob {
     /// `--debug`: what was signed, with the session token left out (the URL
     /// has to carry it; the log does not).
     fn print_trace(&self, trace: &Trace, err: &mut dyn Write) {
-        let mut canonical = trace.canonical_request.clone();
-        if let Some(token) = self
+        let token = self
             .presigner
             .credentials()
             .and_then(|c| c.session_token.as_ref())
-        {
-            let mut encoded = String::new();
-            encode::push_query(&mut encoded, token.expose());
-            if !encoded.is_empty() {
-                canonical = canonical.replace(&encoded, "(session token, redacted)");
-            }
+            .map_or("", |t| t.expose());
+        if !trace.canonical_request.is_empty() {
+            let canonical = redact(&trace.canonical_request, token);
+            let _ = writeln!(err, "presign: debug: canonical request:\n{canonical}");
         }
-        let _ = writeln!(err, "presign: debug: canonical request:\n{canonical}");
         let _ = writeln!(
             err,
             "presign: debug: string to sign:\n{}",
-            trace.string_to_sign
+            redact(&trace.string_to_sign, token)
         );
     }
 }

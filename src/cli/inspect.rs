@@ -12,7 +12,7 @@ use crate::config::{self, Overrides, files::SharedFiles};
 use crate::error::{Error, Result};
 use crate::inspect::{self, Addressing, Auth, Inspected, Verification};
 use crate::operation::{Method, Operation, OperationSpec};
-use crate::secret::SecretString;
+use crate::secret::{SecretString, redact};
 use crate::system::System;
 
 /// Exit status of a URL that does not verify or has expired.
@@ -110,6 +110,8 @@ fn one(
     } else {
         to_text(ins, now, verification.as_ref(), method)
     };
+    // The URL carries its session token; what is printed about it does not.
+    let text = redact(&text, ins.session_token().unwrap_or_default());
     out.write_all(text.as_bytes())?;
     Ok(status)
 }
