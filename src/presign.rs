@@ -199,6 +199,11 @@ impl Presigner {
         }
     }
 
+    /// Whether URLs are signed with legacy SigV2.
+    pub fn is_sigv2(&self) -> bool {
+        matches!(self.signing, Signing::V2(_))
+    }
+
     /// The signing instant.
     pub fn time(&self) -> OffsetDateTime {
         self.time

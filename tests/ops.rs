@@ -443,7 +443,8 @@ fn json_and_curl_outputs() {
         "curl",
     ]);
     assert!(
-        curl.contains(" -F acl=private -F key=u/x.txt ") && curl.contains(" -F file=@x.txt "),
+        curl.contains(" --form-string acl=private --form-string key=u/x.txt ")
+            && curl.contains(" -F file=@x.txt "),
         "{curl}"
     );
 }

@@ -32,6 +32,8 @@ pub struct UrlJob {
     expires: Expiry,
     expires_at: OffsetDateTime,
     target: Option<(String, Target)>,
+    /// The headers a client of a SigV2 URL sends (not the x-amz-* ones).
+    sigv2_headers: Vec<(String, String)>,
     url: String,
     text: String,
 }
@@ -39,6 +41,12 @@ pub struct UrlJob {
 impl UrlJob {
     pub fn new(args: &UrlArgs, op: Operation, prepared: Prepared) -> Self {
         let expires_at = prepared.time + time::Duration::seconds(prepared.expires.seconds().into());
+        let sigv2_headers = op
+            .headers
+            .iter()
+            .filter(|(name, _)| !name.starts_with("x-amz-"))
+            .cloned()
+            .collect();
         UrlJob {
             output: args.output,
             debug: args.common.debug,
@@ -48,6 +56,7 @@ impl UrlJob {
             expires: prepared.expires,
             expires_at,
             target: None,
+            sigv2_headers,
             url: String::with_capacity(1024),
             text: String::with_capacity(1024),
         }
@@ -110,6 +119,13 @@ impl UrlJob {
             self.print_trace(&trace, err);
         }
         self.text.clear();
+        // A SigV2 URL carries the x-amz-* headers in its query, as botocore
+        // puts them; the client sends only the others.
+        let headers = if self.presigner.is_sigv2() {
+            &self.sigv2_headers
+        } else {
+            &self.op.headers
+        };
         let text = match self.output {
             UrlOutput::Url => {
                 self.url.push('\n');
@@ -122,7 +138,7 @@ impl UrlJob {
                     key,
                     &self.url,
                     self.op.method,
-                    &self.op.headers,
+                    headers,
                     self.expires_at,
                 );
                 &self.text
@@ -132,7 +148,7 @@ impl UrlJob {
                     &mut self.text,
                     &self.url,
                     self.op.method,
-                    &self.op.headers,
+                    headers,
                     key,
                     self.op.uploads_body(!key.is_empty()),
                 );

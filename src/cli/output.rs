@@ -50,7 +50,7 @@ pub fn url_json(
         .format(&Rfc3339)
         .unwrap_or_default();
     let doc = json!({
-        "uri": format!("s3://{bucket}/{key}"),
+        "uri": if key.is_empty() { format!("s3://{bucket}") } else { format!("s3://{bucket}/{key}") },
         "url": url,
         "method": method.as_str(),
         "headers": headers,
@@ -98,8 +98,10 @@ pub fn url_curl(
 /// A curl command that uploads a file with the form, and a newline.
 pub fn post_curl(out: &mut String, form: &PostForm, key: &str) {
     out.push_str("curl -fsS");
+    // --form-string: curl's -F would read `;type=`, `;filename=`, a leading
+    // `@` or `<` in a value as instructions, and send something else.
     for (name, value) in &form.fields {
-        out.push_str(" -F ");
+        out.push_str(" --form-string ");
         out.push_str(&shell_quote(&format!("{name}={value}")));
     }
     out.push_str(" -F ");
