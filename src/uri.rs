@@ -62,7 +62,8 @@ impl S3Uri {
 pub fn require_key(bucket: &str, key: &str) -> Result<()> {
     if key.is_empty() {
         return Err(Error::InvalidUri(format!(
-            "s3://{bucket}/ names no object key (give s3://BUCKET/KEY)"
+            "s3://{}/ names no object key (give s3://BUCKET/KEY)",
+            bucket.escape_debug()
         )));
     }
     Ok(())

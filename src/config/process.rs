@@ -95,7 +95,7 @@ pub fn parse_output(stdout: &[u8]) -> Result<Credentials> {
     if !version_ok {
         let shown = match doc.get("Version") {
             None => "<Version key not provided>".to_owned(),
-            Some(Value::String(s)) => truncate(s, 20).to_owned(),
+            Some(Value::String(s)) => truncate(s, 20).escape_debug().to_string(),
             Some(v) if v.is_number() || v.is_boolean() || v.is_null() => v.to_string(),
             Some(_) => "<not a number>".to_owned(),
         };

@@ -389,8 +389,10 @@ impl EndpointConfig {
             return Target::new(origin, String::new(), signing, true);
         }
 
+        // (Not on an IPv6 literal: `bucket.[::1]` is no host name.)
         if let Some(c) = custom
             && c.scheme == "http"
+            && !c.authority.contains('[')
             && !force_path
             && !fips
             && !dualstack
@@ -463,8 +465,9 @@ impl EndpointConfig {
         }
         if !self.use_arn_region && ap.region != client_region {
             return Err(rules(&format!(
-                "Invalid configuration: region from ARN `{}` does not match client region `{client_region}` and UseArnRegion is `false`",
-                ap.region
+                "Invalid configuration: region from ARN `{}` does not match client region `{}` and UseArnRegion is `false`",
+                ap.region,
+                client_region.escape_debug()
             )));
         }
         if self.fips && !arn_partition.supports_fips {

@@ -51,6 +51,13 @@ pub fn split(text: &str) -> Result<SplitUrl<'_>, SplitError> {
         if netloc.contains('[') != netloc.contains(']') {
             return Err(SplitError::UnbalancedBrackets);
         }
+        // After `[v6]` only `:PORT` may follow, as Python 3.11 checks.
+        if let Some((_, after)) = netloc.rsplit_once(']')
+            && !after.is_empty()
+            && !after.starts_with(':')
+        {
+            return Err(SplitError::UnbalancedBrackets);
+        }
     }
     let mut fragment = None;
     if let Some((before, frag)) = rest.split_once('#') {
@@ -194,6 +201,7 @@ mod tests {
         assert_eq!(split("http://h:x").unwrap().port(), Err(BadPort));
         assert_eq!(split("http://h:").unwrap().port(), Ok(None));
         assert!(split("http://[::1/").is_err());
+        assert!(split("http://[::1]x:9000/").is_err());
     }
 
     #[test]
