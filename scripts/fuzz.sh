@@ -23,7 +23,7 @@ shift || true
 if [ "$#" -gt 0 ]; then
     targets=("$@")
 else
-    targets=(uri ini endpoint process presign_url)
+    targets=(uri ini endpoint process presign_url inspect)
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

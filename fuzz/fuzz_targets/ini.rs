@@ -1,0 +1,6 @@
+//! Fuzz target `ini`: see `presign_fuzz::checks::ini` for the invariants.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| presign_fuzz::checks::ini(data));
