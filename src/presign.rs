@@ -160,13 +160,7 @@ impl Presigner {
             Some(c) => Signing::Signed(QuerySigner::new(c, time)),
             None => Signing::NoCredentials,
         };
-        Presigner {
-            endpoint,
-            signing,
-            time,
-            path: String::new(),
-            key_path: String::new(),
-        }
+        Presigner::with(endpoint, signing, time)
     }
 
     /// A presigner that signs with legacy SigV2 (`signature_version = s3`).
@@ -179,6 +173,10 @@ impl Presigner {
             Some(c) => Signing::V2(Box::new(c)),
             None => Signing::NoCredentials,
         };
+        Presigner::with(endpoint, signing, time)
+    }
+
+    fn with(endpoint: EndpointConfig, signing: Signing, time: OffsetDateTime) -> Self {
         Presigner {
             endpoint,
             signing,
@@ -190,13 +188,7 @@ impl Presigner {
 
     /// A presigner that prints plain, unsigned URLs (`--no-sign-request`).
     pub fn unsigned(endpoint: EndpointConfig, time: OffsetDateTime) -> Self {
-        Presigner {
-            endpoint,
-            signing: Signing::Unsigned,
-            time,
-            path: String::new(),
-            key_path: String::new(),
-        }
+        Presigner::with(endpoint, Signing::Unsigned, time)
     }
 
     /// Whether URLs are signed with legacy SigV2.
