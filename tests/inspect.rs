@@ -237,7 +237,7 @@ proptest! {
     #[test]
     fn every_presigned_url_round_trips(
         bucket in "[a-z0-9][a-z0-9.-]{1,20}[a-z0-9]",
-        key in "\\PC{1,40}",
+        key in "(?s).{1,40}",
         region in "(us|eu|ap|ru)-[a-z]{2,8}-[1-9]",
         endpoint in endpoint(),
         method in prop::sample::select(vec!["GET", "PUT", "DELETE", "HEAD", "POST"]),
