@@ -20,7 +20,7 @@ pub mod process;
 pub mod shlex;
 
 use crate::credentials::Credentials;
-use crate::endpoint::{AddressingStyle, CustomEndpoint, EndpointConfig};
+use crate::endpoint::{AddressingStyle, CustomEndpoint, EndpointConfig, url};
 use crate::error::{Error, Result};
 use crate::system::System;
 use files::SharedFiles;
@@ -260,8 +260,6 @@ fn endpoint_config(
         sigv2_global: false,
     })
 }
-
-use crate::endpoint::url;
 
 /// The configured endpoint (not `--endpoint-url`) and where it came from.
 fn configured_endpoint(
