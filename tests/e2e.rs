@@ -1105,6 +1105,25 @@ fn request_checks(ctx: &Ctx, report: &mut Report, base: &str) {
     );
 }
 
+/// Runs a printed curl `command` through `sh` in a fresh directory holding
+/// `body` under the last segment of `key`, the file name presign prints.
+fn run_printed_command(ctx: &Ctx, key: &str, command: &str, body: &[u8]) -> Result<(), String> {
+    let file_name = key.rsplit('/').next().unwrap_or_default();
+    let dir = tempfile::tempdir_in(&ctx.work).map_err(|e| e.to_string())?;
+    fs::write(dir.path().join(file_name), body).map_err(|e| e.to_string())?;
+    let out = run_with_timeout(
+        clean_command("sh")
+            .arg("-c")
+            .arg(command)
+            .current_dir(dir.path()),
+        Duration::from_secs(30),
+    )?;
+    if !out.ok {
+        return Err(format!("sh -c {command}: {}", out.describe()));
+    }
+    Ok(())
+}
+
 /// Runs the `--output curl` command of a PUT for `key` in a fresh directory
 /// holding the file it names; checks the object then comes back.
 fn printed_put_command(ctx: &Ctx, key: &str, args: &[&str]) -> Result<(), String> {
@@ -1112,19 +1131,7 @@ fn printed_put_command(ctx: &Ctx, key: &str, args: &[&str]) -> Result<(), String
     let mut all = args.to_vec();
     all.extend(["--output", "curl"]);
     let command = ctx.url(key, &all)?;
-    let file_name = key.rsplit('/').next().unwrap_or_default();
-    let dir = tempfile::tempdir_in(&ctx.work).map_err(|e| e.to_string())?;
-    fs::write(dir.path().join(file_name), &body).map_err(|e| e.to_string())?;
-    let out = run_with_timeout(
-        clean_command("sh")
-            .arg("-c")
-            .arg(&command)
-            .current_dir(dir.path()),
-        Duration::from_secs(30),
-    )?;
-    if !out.ok {
-        return Err(format!("sh -c {command}: {}", out.describe()));
-    }
+    run_printed_command(ctx, key, &command, &body)?;
     let get = ctx.url(key, args_signature(args))?;
     let resp = ctx.get(&get)?;
     expect_bytes(&resp, &body, &get)?;
@@ -1475,19 +1482,7 @@ fn printed_post_command(
     all.extend(args);
     all.extend(["--output", "curl"]);
     let command = ctx.presign_args(&all)?;
-    let file_name = key.rsplit('/').next().unwrap_or_default();
-    let dir = tempfile::tempdir_in(&ctx.work).map_err(|e| e.to_string())?;
-    fs::write(dir.path().join(file_name), &body).map_err(|e| e.to_string())?;
-    let out = run_with_timeout(
-        clean_command("sh")
-            .arg("-c")
-            .arg(&command)
-            .current_dir(dir.path()),
-        Duration::from_secs(30),
-    )?;
-    if !out.ok {
-        return Err(format!("sh -c {command}: {}", out.describe()));
-    }
+    run_printed_command(ctx, key, &command, &body)?;
     let get = ctx.url(key, &[])?;
     let resp = ctx.get(&get)?;
     expect_bytes(&resp, &body, &get)?;
