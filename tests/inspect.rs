@@ -280,3 +280,79 @@ proptest! {
         prop_assert!(!v.signature_ok);
     }
 }
+
+/// Verifying many URLs from stdin resolves credentials once: a
+/// credential_process runs once per run, not once per URL.
+#[cfg(unix)]
+#[test]
+fn credentials_are_resolved_once_per_run() {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let script = home.path().join("creds");
+    let count = home.path().join("count");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\necho '{{\"Version\": 1, \"AccessKeyId\": \"AKIAIOSFODNN7EXAMPLE\", \"SecretAccessKey\": \"{SECRET}\"}}'\n",
+            count.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        format!(
+            "[default]\nregion = eu-west-2\ncredential_process = {}\n",
+            script.display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str], input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_presign"))
+            .args(args)
+            .env_clear()
+            .env("HOME", home.path())
+            .env("PATH", "/usr/bin:/bin")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let urls = run(
+        &["--from", "-"],
+        "s3://bucket/a\ns3://bucket/b\ns3://bucket/c\n",
+    );
+    assert!(
+        urls.status.success(),
+        "{}",
+        String::from_utf8_lossy(&urls.stderr)
+    );
+    std::fs::remove_file(&count).unwrap();
+    let out = run(
+        &["inspect", "-", "--verify"],
+        &String::from_utf8(urls.stdout).unwrap(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.matches("verification:   valid for GET").count(),
+        3,
+        "{text}"
+    );
+    assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 1);
+}

@@ -9,6 +9,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{InspectArgs, InspectOutput};
 use crate::config::{self, Overrides, files::SharedFiles};
+use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::inspect::{self, Addressing, Auth, Inspected, Verification};
 use crate::operation::{Method, Operation, OperationSpec};
@@ -33,9 +34,14 @@ pub fn execute(
         ..Default::default()
     })?
     .headers;
+    let mut keys = Keyring {
+        args,
+        sys,
+        loaded: None,
+    };
     if args.url != "-" {
         let ins = inspect::decode(&args.url)?;
-        return one(args, &ins, method, &headers, sys, now, out);
+        return one(args, &ins, method, &headers, &mut keys, now, out);
     }
     let mut status = 0;
     let mut line = String::new();
@@ -49,8 +55,8 @@ pub fn execute(
         if line.trim().is_empty() {
             continue;
         }
-        let outcome =
-            inspect::decode(&line).and_then(|ins| one(args, &ins, method, &headers, sys, now, out));
+        let outcome = inspect::decode(&line)
+            .and_then(|ins| one(args, &ins, method, &headers, &mut keys, now, out));
         match outcome {
             Ok(code) => {
                 if status == 0 {
@@ -73,12 +79,12 @@ fn one(
     ins: &Inspected,
     method: Method,
     headers: &[(String, String)],
-    sys: &dyn System,
+    keys: &mut Keyring,
     now: OffsetDateTime,
     out: &mut dyn Write,
 ) -> Result<i32> {
     let verification = if args.verify {
-        let secret = secret_for(args, ins.access_key_id(), sys)?;
+        let secret = keys.secret_for(ins.access_key_id())?;
         Some(inspect::verify(
             ins,
             &secret,
@@ -116,43 +122,58 @@ fn one(
     Ok(status)
 }
 
-/// The secret of the access key the URL names: the selected credentials
-/// when they match, else the profile of either file that has that key.
-fn secret_for(args: &InspectArgs, access_key_id: &str, sys: &dyn System) -> Result<SecretString> {
-    let overrides = Overrides {
-        profile: args.profile.clone(),
-        ..Default::default()
-    };
-    let resolved = config::resolve(sys, &overrides)?;
-    if let Some(c) = &resolved.credentials {
-        if c.access_key_id == access_key_id {
-            return Ok(c.secret_access_key.clone());
+/// The credentials `--verify` may use, read once per run however many URLs
+/// come in (resolving them may run a credential_process).
+struct Keyring<'a> {
+    args: &'a InspectArgs,
+    sys: &'a dyn System,
+    /// The selected credentials and both shared files.
+    loaded: Option<(Option<Credentials>, SharedFiles)>,
+}
+
+impl Keyring<'_> {
+    /// The secret of the access key a URL names: the selected credentials
+    /// when they match, else the profile of either file that has that key.
+    fn secret_for(&mut self, access_key_id: &str) -> Result<SecretString> {
+        let (selected, files) = match &mut self.loaded {
+            Some(loaded) => loaded,
+            slot => {
+                let overrides = Overrides {
+                    profile: self.args.profile.clone(),
+                    ..Default::default()
+                };
+                let resolved = config::resolve(self.sys, &overrides)?;
+                slot.insert((resolved.credentials, SharedFiles::load(self.sys)?))
+            }
+        };
+        if let Some(c) = selected {
+            if c.access_key_id == access_key_id {
+                return Ok(c.secret_access_key.clone());
+            }
+            if let Some(profile) = &self.args.profile {
+                return Err(Error::InvalidConfig(format!(
+                    "profile {profile} has access key {}, but the URL was signed with {access_key_id} (pick the profile that has it)",
+                    c.access_key_id
+                )));
+            }
         }
-        if args.profile.is_some() {
-            return Err(Error::InvalidConfig(format!(
-                "profile {} has access key {}, but the URL was signed with {access_key_id} (pick the profile that has it)",
-                args.profile.as_deref().unwrap_or_default(),
-                c.access_key_id
-            )));
+        let sections = files
+            .credentials
+            .sections
+            .iter()
+            .chain(files.config_profiles.iter())
+            .map(|(_, s)| s);
+        for section in sections {
+            if section.text("aws_access_key_id") == Some(access_key_id)
+                && let Some(secret) = section.text("aws_secret_access_key")
+            {
+                return Ok(SecretString::new(secret.to_owned()));
+            }
         }
+        Err(Error::InvalidConfig(format!(
+            "no credentials for access key {access_key_id} (add it to a profile, pass --profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+        )))
     }
-    let files = SharedFiles::load(sys)?;
-    let sections = files
-        .credentials
-        .sections
-        .iter()
-        .chain(files.config_profiles.iter())
-        .map(|(_, s)| s);
-    for section in sections {
-        if section.text("aws_access_key_id") == Some(access_key_id)
-            && let Some(secret) = section.text("aws_secret_access_key")
-        {
-            return Ok(SecretString::new(secret.to_owned()));
-        }
-    }
-    Err(Error::InvalidConfig(format!(
-        "no credentials for access key {access_key_id} (add it to a profile, pass --profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
-    )))
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
