@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::operation::Operation;
 use crate::presign::{Expiry, ObjectRequest, Presigner};
 use crate::secret::redact;
-use crate::sign::Trace;
+use crate::sign::{Trace, v2};
 
 /// The longest input line read whole (S3 keys are at most 1,024 bytes).
 const MAX_LINE: u64 = 64 * 1024;
@@ -41,12 +41,7 @@ pub struct UrlJob {
 impl UrlJob {
     pub fn new(args: &UrlArgs, op: Operation, prepared: Prepared) -> Self {
         let expires_at = prepared.time + time::Duration::seconds(prepared.expires.seconds().into());
-        let sigv2_headers = op
-            .headers
-            .iter()
-            .filter(|(name, _)| !name.starts_with("x-amz-"))
-            .cloned()
-            .collect();
+        let sigv2_headers = v2::client_headers(&op.headers);
         UrlJob {
             output: args.output,
             debug: args.common.debug,

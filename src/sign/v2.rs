@@ -75,6 +75,17 @@ pub struct V2Request<'a> {
     pub expires_at: i64,
 }
 
+/// The headers a client of a SigV2 URL sends itself: the URL's query
+/// already carries the `x-amz-*` ones (see [`presign_into`]), and a server
+/// that reads them from there may count them twice if they come again.
+pub fn client_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(name, _)| !name.starts_with("x-amz-"))
+        .cloned()
+        .collect()
+}
+
 /// The string to sign of `req`.
 pub fn string_to_sign(req: &V2Request, session_token: Option<&str>) -> String {
     let header = |name: &str| {
