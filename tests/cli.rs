@@ -457,6 +457,10 @@ fn bad_input_catalogue() {
                     stderr.contains("panicked"),
                     "a panic reached the user".to_owned(),
                 ),
+                (
+                    stderr.contains('\x1b'),
+                    "colour codes on a stderr that is no terminal".to_owned(),
+                ),
             ];
             for (failed, why) in problems {
                 if failed {
@@ -620,6 +624,69 @@ fn help_shows_examples_for_both_providers_and_version_works() {
         text(&out.stdout).trim(),
         format!("presign {}", env!("CARGO_PKG_VERSION"))
     );
+}
+
+/// Runs `run` with a terminal (util-linux `script`'s pty) for its stdout and
+/// stderr; returns what the terminal showed.
+#[cfg(target_os = "linux")]
+fn on_a_terminal(run: &Run) -> String {
+    let mut command = format!("'{}'", env!("CARGO_BIN_EXE_presign"));
+    for arg in &run.args {
+        command.push_str(&format!(" '{}'", arg.replace('\'', r"'\''")));
+    }
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_clear()
+        .envs(&run.env)
+        .output()
+        .expect("util-linux script, to give presign a terminal");
+    text(&out.stdout)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn error_and_warning_labels_are_coloured_only_on_a_terminal_without_no_color() {
+    const RED_BOLD: &str = "\x1b[1m\x1b[31merror:\x1b[0m";
+    const YELLOW_BOLD: &str = "\x1b[1m\x1b[33mwarning:\x1b[0m";
+    let error = || Run::new().env("TERM", "xterm").args(&["s3://bucket"]);
+    let shown = on_a_terminal(&error());
+    assert!(
+        shown.starts_with(&format!(
+            "presign: {RED_BOLD} s3://bucket/ names no object key"
+        )),
+        "{shown:?}"
+    );
+    // no-color.org: NO_COLOR set and not empty turns colour off.
+    let shown = on_a_terminal(&error().env("NO_COLOR", "1"));
+    assert!(
+        shown.starts_with("presign: error: s3://bucket/ names no object key"),
+        "{shown:?}"
+    );
+    let shown = on_a_terminal(&error().env("NO_COLOR", ""));
+    assert!(shown.contains(RED_BOLD), "{shown:?}");
+    let shown = on_a_terminal(&error().env("TERM", "dumb"));
+    assert!(!shown.contains('\x1b'), "{shown:?}");
+    // A warning is coloured too; the URL printed beside it never is.
+    let warned =
+        obj()
+            .env("TERM", "xterm")
+            .args(&["--signature-version", "s3", "--expires-in", "700000"]);
+    let shown = on_a_terminal(&warned);
+    assert!(
+        shown.contains(&format!(
+            "presign: {YELLOW_BOLD} this SigV2 URL outlives a week"
+        )),
+        "{shown:?}"
+    );
+    let url = shown
+        .lines()
+        .find(|l| l.starts_with("https://"))
+        .expect(&shown);
+    assert!(!url.contains('\x1b'), "{url:?}");
+    // The same run through pipes: plain text.
+    let piped = warned.output();
+    assert!(text(&piped.stderr).starts_with("presign: warning: this SigV2 URL"));
+    assert!(!piped.stdout.contains(&0x1b) && !piped.stderr.contains(&0x1b));
 }
 
 #[test]

@@ -11,6 +11,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 
 use time::OffsetDateTime;
 
+use super::diagnostic::{DEBUG, ERROR};
 use super::{Prepared, UrlArgs, UrlOutput, needs_key, output, parse_input};
 use crate::endpoint::Target;
 use crate::error::{Error, Result};
@@ -67,7 +68,7 @@ impl UrlJob {
         if self.debug {
             let _ = writeln!(
                 err,
-                "presign: debug: addressing: {} ({}), host {}, scope region {}",
+                "{DEBUG} addressing: {} ({}), host {}, scope region {}",
                 if target.virtual_hosted {
                     "virtual-hosted"
                 } else {
@@ -164,11 +165,11 @@ impl UrlJob {
             .map_or("", |t| t.expose());
         if !trace.canonical_request.is_empty() {
             let canonical = redact(&trace.canonical_request, token);
-            let _ = writeln!(err, "presign: debug: canonical request:\n{canonical}");
+            let _ = writeln!(err, "{DEBUG} canonical request:\n{canonical}");
         }
         let _ = writeln!(
             err,
-            "presign: debug: string to sign:\n{}",
+            "{DEBUG} string to sign:\n{}",
             redact(&trace.string_to_sign, token)
         );
     }
@@ -200,7 +201,7 @@ impl Failures {
             Ok(()) => Ok(false),
             Err(e @ Error::Output(_)) => Err(e),
             Err(e) => {
-                let _ = writeln!(err, "presign: error: {label}: {e}");
+                let _ = writeln!(err, "{ERROR} {label}: {e}");
                 self.first_status.get_or_insert(e.exit_code());
                 Ok(self.fail_fast)
             }

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::diagnostic::ERROR;
 use super::{InspectArgs, InspectOutput};
 use crate::config::{self, Overrides, files::SharedFiles};
 use crate::credentials::Credentials;
@@ -65,7 +66,7 @@ pub fn execute(
             }
             Err(e @ Error::Output(_)) => return Err(e),
             Err(e) => {
-                let _ = writeln!(err, "presign: error: line {number}: {e}");
+                let _ = writeln!(err, "{ERROR} line {number}: {e}");
                 if status == 0 {
                     status = e.exit_code();
                 }

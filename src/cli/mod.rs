@@ -7,6 +7,7 @@
 //! streams; [`run`] takes them as arguments so that tests can drive it whole.
 
 mod batch;
+mod diagnostic;
 mod inspect;
 mod output;
 
@@ -24,6 +25,7 @@ use crate::post::PostSpec;
 use crate::presign::{Expiry, Presigner};
 use crate::system::{OsSystem, System};
 use crate::uri::S3Uri;
+use diagnostic::{DEBUG, ERROR, WARNING};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -330,11 +332,12 @@ pub fn main() -> i32 {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("presign: error: internal error{place} (please report this as a bug)");
+        anstream::eprintln!("{ERROR} internal error{place} (please report this as a bug)");
     }));
     let outcome = std::panic::catch_unwind(|| {
         let stdout = io::stdout();
-        let stderr = io::stderr();
+        // Styled labels reach stderr only where colour belongs (diagnostic).
+        let mut stderr = anstream::AutoStream::auto(io::stderr().lock());
         let stdin = io::stdin();
         run(
             std::env::args_os(),
@@ -342,7 +345,7 @@ pub fn main() -> i32 {
             OffsetDateTime::now_utc(),
             &mut stdin.lock(),
             &mut stdout.lock(),
-            &mut stderr.lock(),
+            &mut stderr,
         )
     });
     outcome.unwrap_or(EXIT_OTHER)
@@ -383,7 +386,7 @@ where
         // A reader that went away (`presign ... | head -1`) is not an error.
         Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
-            let _ = writeln!(err, "presign: error: {e}");
+            let _ = writeln!(err, "{ERROR} {e}");
             e.exit_code()
         }
     }
@@ -432,7 +435,7 @@ fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 .collect();
             let message = message.join(" ");
             let message = message.strip_prefix("error: ").unwrap_or(&message);
-            let _ = writeln!(err, "presign: error: {message} (see 'presign --help')");
+            let _ = writeln!(err, "{ERROR} {message} (see 'presign --help')");
             EXIT_USAGE
         }
     }
@@ -476,7 +479,7 @@ fn prepare(
         if expires.seconds() > crate::sign::MAX_EXPIRES {
             let _ = writeln!(
                 err,
-                "presign: warning: this SigV2 URL outlives a week ({} s); SigV2 allows that, SigV4 would not",
+                "{WARNING} this SigV2 URL outlives a week ({} s); SigV2 allows that, SigV4 would not",
                 expires.seconds()
             );
         }
@@ -487,7 +490,7 @@ fn prepare(
     check_expiry(&resolved, now, time, expires, common.strict, err)?;
     if common.debug {
         for line in &resolved.trail {
-            let _ = writeln!(err, "presign: debug: {line}");
+            let _ = writeln!(err, "{DEBUG} {line}");
         }
     }
     let presigner = if common.no_sign_request {
@@ -540,7 +543,7 @@ fn check_expiry(
     if expiration < url_end {
         let _ = writeln!(
             err,
-            "presign: warning: the credentials expire at {}, before the URL would ({}); the URL stops working then",
+            "{WARNING} the credentials expire at {}, before the URL would ({}); the URL stops working then",
             show(expiration),
             show(url_end)
         );

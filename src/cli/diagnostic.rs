@@ -1,0 +1,60 @@
+//! How presign speaks on stderr: `presign: error: ...`, `presign: warning:
+//! ...` and, under `--debug`, `presign: debug: ...`. An error or warning is
+//! one line that names the problem and, where one helps, the fix in
+//! parentheses; the label is lower-case and styled as clap styles its own
+//! `error:`.
+//!
+//! The labels always carry their style; `main` writes stderr through
+//! anstream's `AutoStream`, which keeps it only when stderr is a terminal and
+//! `NO_COLOR` is unset or empty (and, as clap, honours `CLICOLOR`,
+//! `CLICOLOR_FORCE` and `TERM=dumb`), and strips it everywhere else.
+
+use std::fmt;
+
+use anstyle::{AnsiColor, Style};
+
+/// A diagnostic's prefix, program name included: `presign: error:`.
+pub struct Label {
+    name: &'static str,
+    style: Style,
+}
+
+pub const ERROR: Label = Label {
+    name: "error",
+    style: AnsiColor::Red.on_default().bold(),
+};
+
+pub const WARNING: Label = Label {
+    name: "warning",
+    style: AnsiColor::Yellow.on_default().bold(),
+};
+
+pub const DEBUG: Label = Label {
+    name: "debug",
+    style: Style::new().dimmed(),
+};
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let style = self.style;
+        write!(f, "presign: {style}{}:{style:#}", self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_styled_and_read_plainly_once_stripped() {
+        for (label, plain) in [
+            (ERROR, "presign: error:"),
+            (WARNING, "presign: warning:"),
+            (DEBUG, "presign: debug:"),
+        ] {
+            let styled = label.to_string();
+            assert!(styled.contains('\x1b'), "{styled:?} carries no style");
+            assert_eq!(anstream::adapter::strip_str(&styled).to_string(), plain);
+        }
+    }
+}
