@@ -231,7 +231,11 @@ fn endpoint_config(
         None => AddressingStyle::Auto,
     };
     let accelerate = s3_key("use_accelerate_endpoint").is_some_and(boolean);
-    let dualstack = matches!(s3_key("use_dualstack_endpoint"), Some("true" | "True"))
+    // botocore turns the s3 section's flags into booleans in place
+    // (`SectionConfigProvider` with `ensure_boolean`) before it reads them, so
+    // any case of "true" counts, and anything else falls through to the
+    // top-level setting (AWS CLI 1.46.3 observed: TRUE, tRuE dual-stack).
+    let dualstack = s3_key("use_dualstack_endpoint").is_some_and(boolean)
         || env_or_profile_flag(
             sys,
             scoped,

@@ -328,6 +328,23 @@ fn s3_settings_come_from_the_nested_section() {
 }
 
 #[test]
+fn nested_dualstack_is_any_case_of_true_and_anything_else_falls_through() {
+    let nested = |value: &str, top: &str| {
+        let text = format!("[default]\n{top}s3 =\n  use_dualstack_endpoint = {value}\n");
+        resolve_ok(&config(home(), &text), &Overrides::default())
+            .endpoint
+            .dualstack
+    };
+    for value in ["true", "True", "TRUE", "tRuE"] {
+        assert!(nested(value, ""), "{value}");
+    }
+    for value in ["yes", "1", "false", "on"] {
+        assert!(!nested(value, ""), "{value}");
+        assert!(nested(value, "use_dualstack_endpoint = true\n"), "{value}");
+    }
+}
+
+#[test]
 fn dualstack_and_fips_from_environment_or_profile() {
     let sys = home()
         .var("AWS_USE_DUALSTACK_ENDPOINT", "true")
