@@ -353,6 +353,9 @@ impl EndpointConfig {
         }
 
         if !force_path && virtual_hostable(bucket, false) {
+            if accelerate && partition.name == "aws-cn" {
+                return Err(rules("S3 Accelerate cannot be used in this region"));
+            }
             let origin = match custom {
                 Some(c) if c.is_ip => {
                     return Target::new(
@@ -625,6 +628,28 @@ mod tests {
         let mut c = config(Some("cn-north-1"));
         c.fips = true;
         assert!(c.target(&BucketRef::Name("mybucket")).is_err());
+    }
+
+    #[test]
+    fn accelerate_is_refused_in_the_china_partition() {
+        for dualstack in [false, true] {
+            let mut c = config(Some("cn-north-1"));
+            c.accelerate = true;
+            c.dualstack = dualstack;
+            let err = c.target(&BucketRef::Name("mybucket")).unwrap_err();
+            assert_eq!(err.exit_code(), crate::error::EXIT_OTHER);
+            assert!(
+                err.to_string()
+                    .contains("S3 Accelerate cannot be used in this region"),
+                "{err}"
+            );
+        }
+        let mut c = config(Some("cn-north-1"));
+        c.dualstack = true;
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3.dualstack.cn-north-1.amazonaws.com.cn/k"
+        );
     }
 
     #[test]
