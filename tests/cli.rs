@@ -308,6 +308,25 @@ fn catalogue() -> Vec<Bad> {
             "Accelerate cannot be used with FIPS",
         ),
         bad("fips in china", obj().env("AWS_USE_FIPS_ENDPOINT", "true").args(&["--region", "cn-north-1"]), 255, "FIPS"),
+        bad(
+            "accelerate in china",
+            base()
+                .file(".aws/config", "[default]\ns3 =\n  use_accelerate_endpoint = true\n")
+                .args(&["s3://bucket/k", "--region", "cn-north-1"]),
+            255,
+            "S3 Accelerate cannot be used in this region (the aws-cn partition has no S3 Accelerate",
+        ),
+        bad(
+            "dual-stack where AWS models none, even with a custom endpoint",
+            obj().env("AWS_USE_DUALSTACK_ENDPOINT", "true").args(&[
+                "--region",
+                "us-isof-south-1",
+                "--endpoint-url",
+                "http://127.0.0.1:9000",
+            ]),
+            255,
+            "variant(s) ['dualstack'] (AWS has no dual-stack S3 endpoint in partition aws-iso-f",
+        ),
         bad("endpoint with a fragment", obj().args(&["--endpoint-url", "https://example.com/#frag"]), 255, "#fragment"),
         bad("endpoint non-numeric port", obj().args(&["--endpoint-url", "http://example.com:http"]), 255, "not a valid URI"),
         bad(

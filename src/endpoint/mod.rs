@@ -290,6 +290,18 @@ impl EndpointConfig {
 
     /// Where requests for `bucket` go.
     pub fn target(&self, bucket: &BucketRef) -> Result<Target> {
+        if self.dualstack
+            && let Some(region) = self.region.as_deref()
+            && !partition::of(region).models_s3_dualstack
+        {
+            return Err(rules(
+                "Unable to construct a modeled endpoint with the following variant(s) ['dualstack']",
+                &format!(
+                    "AWS has no dual-stack S3 endpoint in partition {}: unset use_dualstack_endpoint / AWS_USE_DUALSTACK_ENDPOINT",
+                    partition::of(region).name
+                ),
+            ));
+        }
         match bucket {
             BucketRef::Name(name) => self.bucket_target(name),
             BucketRef::AccessPoint(ap) => self.access_point_target(ap),
@@ -335,15 +347,22 @@ impl EndpointConfig {
         let signing = self.signing_region();
 
         if accelerate && fips {
-            return Err(rules("Accelerate cannot be used with FIPS"));
+            return Err(rules(
+                "Accelerate cannot be used with FIPS",
+                "turn one off: s3 use_accelerate_endpoint in the profile, or use_fips_endpoint / AWS_USE_FIPS_ENDPOINT",
+            ));
         }
         if custom.is_some() && accelerate {
             return Err(rules(
                 "A custom endpoint cannot be combined with S3 Accelerate",
+                "drop the endpoint (--endpoint-url or a configured endpoint_url) or s3 use_accelerate_endpoint",
             ));
         }
         if fips && !partition.supports_fips {
-            return Err(rules("Partition does not support FIPS"));
+            return Err(rules(
+                "Partition does not support FIPS",
+                "unset use_fips_endpoint / AWS_USE_FIPS_ENDPOINT for this region",
+            ));
         }
         if custom.is_none() && !url::is_host_label(region) {
             return Err(Error::InvalidRegion(format!(
@@ -354,7 +373,10 @@ impl EndpointConfig {
 
         if !force_path && virtual_hostable(bucket, false) {
             if accelerate && partition.name == "aws-cn" {
-                return Err(rules("S3 Accelerate cannot be used in this region"));
+                return Err(rules(
+                    "S3 Accelerate cannot be used in this region",
+                    "the aws-cn partition has no S3 Accelerate: drop s3 use_accelerate_endpoint from the profile",
+                ));
             }
             let origin = match custom {
                 Some(c) if c.is_ip => {
@@ -412,6 +434,7 @@ impl EndpointConfig {
         if accelerate {
             return Err(rules(
                 "Path-style addressing cannot be used with S3 Accelerate",
+                "Accelerate needs a DNS-compatible bucket name and virtual addressing: drop s3 use_accelerate_endpoint, or addressing_style = path",
             ));
         }
         let path = format!("/{bucket}");
@@ -435,46 +458,61 @@ impl EndpointConfig {
 
     fn access_point_target(&self, ap: &AccessPoint) -> Result<Target> {
         if self.accelerate {
-            return Err(rules("Access Points do not support S3 Accelerate"));
+            return Err(rules(
+                "Access Points do not support S3 Accelerate",
+                "drop s3 use_accelerate_endpoint from the profile",
+            ));
         }
         let client_region = match self.region.as_deref() {
             None | Some("aws-global") => "us-east-1",
             Some(r) => r,
         };
         let Some(arn_partition) = partition::named(ap.partition) else {
-            return Err(rules(&format!(
-                "Invalid ARN: unknown partition `{}`",
-                ap.partition
-            )));
+            return Err(rules(
+                &format!("Invalid ARN: unknown partition `{}`", ap.partition),
+                "check the ARN: arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME",
+            ));
         };
         if !url::is_host_label(ap.region) {
-            return Err(rules(&format!(
-                "Invalid ARN: invalid region in ARN: `{}`",
-                ap.region
-            )));
+            return Err(rules(
+                &format!("Invalid ARN: invalid region in ARN: `{}`", ap.region),
+                "check the ARN: arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME",
+            ));
         }
         if !url::is_host_label(ap.name) {
-            return Err(rules(&format!(
-                "Invalid ARN: the access point name may only contain a-z, A-Z, 0-9 and `-`: `{}`",
-                ap.name
-            )));
+            return Err(rules(
+                &format!(
+                    "Invalid ARN: the access point name may only contain a-z, A-Z, 0-9 and `-`: `{}`",
+                    ap.name
+                ),
+                "check the ARN",
+            ));
         }
         let client_partition = partition::of(client_region);
         if client_partition.name != arn_partition.name {
-            return Err(rules(&format!(
-                "Client was configured for partition `{}` but ARN (`{}`) has `{}`",
-                client_partition.name, ap.arn, ap.partition
-            )));
+            return Err(rules(
+                &format!(
+                    "Client was configured for partition `{}` but ARN (`{}`) has `{}`",
+                    client_partition.name, ap.arn, ap.partition
+                ),
+                "give --region a region of the ARN's partition",
+            ));
         }
         if !self.use_arn_region && ap.region != client_region {
-            return Err(rules(&format!(
-                "Invalid configuration: region from ARN `{}` does not match client region `{}` and UseArnRegion is `false`",
-                ap.region,
-                client_region.escape_debug()
-            )));
+            return Err(rules(
+                &format!(
+                    "Invalid configuration: region from ARN `{}` does not match client region `{}` and UseArnRegion is `false`",
+                    ap.region,
+                    client_region.escape_debug()
+                ),
+                &format!("use --region {} or set s3 use_arn_region = true", ap.region),
+            ));
         }
         if self.fips && !arn_partition.supports_fips {
-            return Err(rules("Partition does not support FIPS"));
+            return Err(rules(
+                "Partition does not support FIPS",
+                "unset use_fips_endpoint / AWS_USE_FIPS_ENDPOINT for this ARN",
+            ));
         }
         let label = format!("{}-{}", ap.name, ap.account);
         if let Some(c) = &self.custom {
@@ -499,8 +537,10 @@ impl EndpointConfig {
     }
 }
 
-fn rules(message: &str) -> Error {
-    Error::EndpointRules(message.to_owned())
+/// A refusal of the S3 endpoint rules: their own words, so that they can be
+/// looked up, then what to change.
+fn rules(message: &str, fix: &str) -> Error {
+    Error::EndpointRules(format!("{message} ({fix})"))
 }
 
 #[cfg(test)]
@@ -628,6 +668,34 @@ mod tests {
         let mut c = config(Some("cn-north-1"));
         c.fips = true;
         assert!(c.target(&BucketRef::Name("mybucket")).is_err());
+    }
+
+    #[test]
+    fn dualstack_is_refused_where_the_endpoint_data_models_none() {
+        for region in ["us-isof-south-1", "eu-isoe-west-1"] {
+            for custom in [false, true] {
+                let mut c = config(Some(region));
+                c.dualstack = true;
+                if custom {
+                    c.custom = Some(CustomEndpoint::parse("http://localhost:9000").unwrap());
+                }
+                let err = c.target(&BucketRef::Name("mybucket")).unwrap_err();
+                assert_eq!(err.exit_code(), crate::error::EXIT_OTHER, "{region}");
+                assert!(
+                    err.to_string().contains("variant(s) ['dualstack']"),
+                    "{err}"
+                );
+                c.dualstack = false;
+                assert!(c.target(&BucketRef::Name("mybucket")).is_ok(), "{region}");
+            }
+        }
+        // aws-iso and aws-iso-b fall back to aws's endpoint data.
+        let mut c = config(Some("us-iso-east-1"));
+        c.dualstack = true;
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3.dualstack.us-iso-east-1.c2s.ic.gov/k"
+        );
     }
 
     #[test]

@@ -9,12 +9,20 @@ pub struct Partition {
     pub name: &'static str,
     pub dns_suffix: &'static str,
     pub supports_fips: bool,
+    /// Whether botocore's legacy endpoint data (`endpoints.json`) models a
+    /// dual-stack S3 endpoint here. botocore checks that when it builds the
+    /// client, before the endpoint rules run, custom endpoint or not
+    /// (`EndpointResolver._resolve`), and refuses dual-stack where it does
+    /// not. `aws-iso` and `aws-iso-b` are skipped by that check and fall back
+    /// to `aws`'s data, so only `aws-iso-e` and `aws-iso-f` refuse.
+    pub models_s3_dualstack: bool,
 }
 
 const AWS: Partition = Partition {
     name: "aws",
     dns_suffix: "amazonaws.com",
     supports_fips: true,
+    models_s3_dualstack: true,
 };
 
 /// The partitions with their pseudo-regions and region patterns. A pattern is
@@ -30,6 +38,7 @@ const PARTITIONS: &[(Partition, &[&str], &[&str])] = &[
             name: "aws-cn",
             dns_suffix: "amazonaws.com.cn",
             supports_fips: false,
+            models_s3_dualstack: true,
         },
         &["aws-cn-global"],
         &["cn"],
@@ -39,6 +48,7 @@ const PARTITIONS: &[(Partition, &[&str], &[&str])] = &[
             name: "aws-eusc",
             dns_suffix: "amazonaws.eu",
             supports_fips: true,
+            models_s3_dualstack: true,
         },
         &[],
         &["eusc-de"],
@@ -48,6 +58,7 @@ const PARTITIONS: &[(Partition, &[&str], &[&str])] = &[
             name: "aws-iso",
             dns_suffix: "c2s.ic.gov",
             supports_fips: true,
+            models_s3_dualstack: true,
         },
         &["aws-iso-global"],
         &["us-iso"],
@@ -57,6 +68,7 @@ const PARTITIONS: &[(Partition, &[&str], &[&str])] = &[
             name: "aws-iso-b",
             dns_suffix: "sc2s.sgov.gov",
             supports_fips: true,
+            models_s3_dualstack: true,
         },
         &["aws-iso-b-global"],
         &["us-isob"],
@@ -66,6 +78,7 @@ const PARTITIONS: &[(Partition, &[&str], &[&str])] = &[
             name: "aws-iso-e",
             dns_suffix: "cloud.adc-e.uk",
             supports_fips: true,
+            models_s3_dualstack: false,
         },
         &[],
         &["eu-isoe"],
@@ -75,6 +88,7 @@ const PARTITIONS: &[(Partition, &[&str], &[&str])] = &[
             name: "aws-iso-f",
             dns_suffix: "csp.hci.ic.gov",
             supports_fips: true,
+            models_s3_dualstack: false,
         },
         &[],
         &["us-isof"],
@@ -84,6 +98,7 @@ const PARTITIONS: &[(Partition, &[&str], &[&str])] = &[
             name: "aws-us-gov",
             dns_suffix: "amazonaws.com",
             supports_fips: true,
+            models_s3_dualstack: true,
         },
         &["aws-us-gov-global"],
         &["us-gov"],
