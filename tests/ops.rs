@@ -186,6 +186,77 @@ fn sigv2_from_the_profile_and_beyond_a_week() {
     assert!(text(&out.stdout).contains("X-Amz-Signature="));
 }
 
+/// AWS CLI v1's us-east-1 setting, from the environment, the profile's top
+/// level or its `s3 =` section: SigV2 URLs (which follow v1) obey it, SigV4
+/// URLs (which follow v2) ignore it, even when its value is bogus.
+#[test]
+fn us_east_1_regional_endpoint_moves_sigv2_urls_alone() {
+    let url = |config: &str, env: &[(&str, &str)], args: &[&str]| {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+        std::fs::write(home.path().join(".aws/config"), config).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_presign"))
+            .args(["s3://bucket/k", "--region", "us-east-1"])
+            .args(args)
+            .env_clear()
+            .env("HOME", home.path())
+            .envs(keys())
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let v2 = ["--signature-version", "s3"];
+    let regional = "https://bucket.s3.us-east-1.amazonaws.com/k?AWSAccessKeyId=";
+    let global = "https://bucket.s3.amazonaws.com/k?AWSAccessKeyId=";
+    for (config, env) in [
+        (
+            "[default]\ns3 =\n  us_east_1_regional_endpoint = regional\n",
+            vec![],
+        ),
+        (
+            "[default]\ns3_us_east_1_regional_endpoint = regional\n",
+            vec![],
+        ),
+        ("", vec![("AWS_S3_US_EAST_1_REGIONAL_ENDPOINT", "regional")]),
+        // The environment comes first.
+        (
+            "[default]\ns3_us_east_1_regional_endpoint = legacy\n",
+            vec![("AWS_S3_US_EAST_1_REGIONAL_ENDPOINT", "regional")],
+        ),
+    ] {
+        let (status, out, err) = url(config, &env, &v2);
+        assert_eq!(status, Some(0), "{err}");
+        assert!(out.starts_with(regional), "{config} {env:?}: {out}");
+    }
+    for config in [
+        "",
+        "[default]\ns3 =\n  us_east_1_regional_endpoint = legacy\n",
+    ] {
+        assert!(url(config, &[], &v2).1.starts_with(global), "{config}");
+    }
+    // Virtual addressing does not take us-east-1 off the global endpoint.
+    let virtual_style = "[default]\ns3 =\n  addressing_style = virtual\n";
+    assert!(url(virtual_style, &[], &v2).1.starts_with(global));
+    // A bogus value is refused for SigV2, ignored for SigV4.
+    let bogus = "[default]\ns3 =\n  us_east_1_regional_endpoint = Regional\n";
+    let (status, out, err) = url(bogus, &[], &v2);
+    assert_eq!(status, Some(253));
+    assert!(out.is_empty());
+    assert!(
+        err.contains(
+            "option Regional is invalid (set us_east_1_regional_endpoint to legacy or regional)"
+        ),
+        "{err}"
+    );
+    let (status, out, _) = url(bogus, &[], &[]);
+    assert_eq!(status, Some(0));
+    assert!(
+        out.starts_with("https://bucket.s3.us-east-1.amazonaws.com/k?X-Amz-Algorithm="),
+        "{out}"
+    );
+}
+
 #[test]
 fn sigv2_signs_headers_and_subresources() {
     let url = ok(&[

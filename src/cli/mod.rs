@@ -496,8 +496,19 @@ fn prepare(
     let presigner = if common.no_sign_request {
         Presigner::unsigned(resolved.endpoint, time)
     } else if sigv2 {
+        let us_east_1_regional = match resolved.s3_us_east_1_regional_endpoint.as_deref() {
+            None | Some("legacy") => false,
+            Some("regional") => true,
+            Some(other) => {
+                return Err(Error::InvalidConfig(format!(
+                    "S3 us-east-1 regional endpoint option {} is invalid (set us_east_1_regional_endpoint to legacy or regional)",
+                    other.escape_debug()
+                )));
+            }
+        };
         let endpoint = crate::endpoint::EndpointConfig {
             sigv2_global: true,
+            us_east_1_regional,
             ..resolved.endpoint
         };
         Presigner::sigv2(endpoint, resolved.credentials, time)

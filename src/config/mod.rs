@@ -55,6 +55,11 @@ pub struct Resolved {
     /// The profile's `s3 = signature_version` (nested only, as botocore
     /// reads it), e.g. `s3` for legacy SigV2.
     pub s3_signature_version: Option<String>,
+    /// AWS CLI v1's `us_east_1_regional_endpoint` (botocore's order:
+    /// `AWS_S3_US_EAST_1_REGIONAL_ENDPOINT`, then the profile's
+    /// `s3_us_east_1_regional_endpoint`, then its `s3 =` section). v2 ignores
+    /// it; SigV2 URLs follow v1 and read it.
+    pub s3_us_east_1_regional_endpoint: Option<String>,
 }
 
 /// Resolves profile, credentials, region and endpoint from `sys`.
@@ -131,8 +136,20 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
         .get("s3")
         .and_then(|v| v.nested("signature_version"))
         .map(str::to_owned);
+    let s3_us_east_1_regional_endpoint =
+        sys.var("AWS_S3_US_EAST_1_REGIONAL_ENDPOINT").or_else(|| {
+            scoped
+                .text("s3_us_east_1_regional_endpoint")
+                .or_else(|| {
+                    scoped
+                        .get("s3")
+                        .and_then(|v| v.nested("us_east_1_regional_endpoint"))
+                })
+                .map(str::to_owned)
+        });
     Ok(Resolved {
         s3_signature_version,
+        s3_us_east_1_regional_endpoint,
         profile,
         credentials,
         credentials_source,
@@ -262,6 +279,7 @@ fn endpoint_config(
         fips,
         use_arn_region,
         sigv2_global: false,
+        us_east_1_regional: false,
     })
 }
 

@@ -185,6 +185,10 @@ pub struct EndpointConfig {
     /// regions, as botocore does for `signature_version = s3` (its SigV2
     /// signature does not name a region).
     pub sigv2_global: bool,
+    /// AWS CLI v1's `us_east_1_regional_endpoint = regional`: us-east-1
+    /// keeps its regional endpoint. Read for SigV2 URLs only (v2 ignores
+    /// the setting).
+    pub us_east_1_regional: bool,
 }
 
 /// Where requests for one bucket go.
@@ -327,13 +331,21 @@ impl EndpointConfig {
         if dualstack && region == "aws-global" && self.region.as_deref() != Some("aws-global") {
             region = "us-east-1";
         }
+        // botocore (v1) for SigV2: us-east-1 is global unless configured
+        // regional (`_should_force_s3_global`); presigning moves every other
+        // AWS region to the global endpoint too, unless addressing is virtual
+        // or path-style is needed (`_should_use_global_endpoint` and the
+        // handler `customize_endpoint_resolver_builtins`).
         if self.sigv2_global
             && custom.is_none()
             && !dualstack
             && !fips
-            && self.addressing_style != AddressingStyle::Virtual
             && partition::of(region).name == "aws"
-            && (region == "us-east-1" || (url::is_host_label(bucket) && !force_path))
+            && !(self.us_east_1_regional && region == "us-east-1")
+            && (region == "us-east-1"
+                || (self.addressing_style != AddressingStyle::Virtual
+                    && url::is_host_label(bucket)
+                    && !force_path))
         {
             region = "aws-global";
         }
@@ -631,6 +643,37 @@ mod tests {
         assert_eq!(
             url_of(&c, "mybucket", "/k").0,
             "https://mybucket.s3.cn-north-1.amazonaws.com.cn/k"
+        );
+    }
+
+    #[test]
+    fn sigv2_in_us_east_1_is_global_unless_configured_regional() {
+        let mut c = config(Some("us-east-1"));
+        c.sigv2_global = true;
+        for style in [AddressingStyle::Auto, AddressingStyle::Virtual] {
+            c.addressing_style = style;
+            assert_eq!(
+                url_of(&c, "mybucket", "/k").0,
+                "https://mybucket.s3.amazonaws.com/k"
+            );
+        }
+        c.us_east_1_regional = true;
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3.us-east-1.amazonaws.com/k"
+        );
+        // Regional concerns us-east-1 alone.
+        let mut c = config(Some("eu-west-2"));
+        c.sigv2_global = true;
+        c.us_east_1_regional = true;
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3.amazonaws.com/k"
+        );
+        c.addressing_style = AddressingStyle::Virtual;
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3.eu-west-2.amazonaws.com/k"
         );
     }
 
