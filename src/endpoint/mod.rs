@@ -296,13 +296,13 @@ impl EndpointConfig {
     pub fn target(&self, bucket: &BucketRef) -> Result<Target> {
         if self.dualstack
             && let Some(region) = self.region.as_deref()
-            && !partition::of(region).models_s3_dualstack
+            && !partition::legacy_of(region).models_s3_dualstack
         {
             return Err(rules(
                 "Unable to construct a modeled endpoint with the following variant(s) ['dualstack']",
                 &format!(
                     "AWS has no dual-stack S3 endpoint in partition {}: unset use_dualstack_endpoint / AWS_USE_DUALSTACK_ENDPOINT",
-                    partition::of(region).name
+                    partition::legacy_of(region).name
                 ),
             ));
         }
@@ -340,7 +340,7 @@ impl EndpointConfig {
             && custom.is_none()
             && !dualstack
             && !fips
-            && partition::of(region).name == "aws"
+            && partition::legacy_of(region).name == "aws"
             && !(self.us_east_1_regional && region == "us-east-1")
             && (region == "us-east-1"
                 || (self.addressing_style != AddressingStyle::Virtual
@@ -643,6 +643,13 @@ mod tests {
         assert_eq!(
             url_of(&c, "mybucket", "/k").0,
             "https://mybucket.s3.cn-north-1.amazonaws.com.cn/k"
+        );
+        // v1 places pseudo-regions by its legacy endpoint data: in aws.
+        let mut c = config(Some("aws-cn-global"));
+        c.sigv2_global = true;
+        assert_eq!(
+            url_of(&c, "mybucket", "/k").0,
+            "https://mybucket.s3.amazonaws.com/k"
         );
     }
 

@@ -130,6 +130,14 @@ pub fn of(region: &str) -> Partition {
     {
         return *p;
     }
+    legacy_of(region)
+}
+
+/// The partition of `region` as botocore's legacy endpoint data
+/// (`endpoints.json`) finds it, which AWS CLI v1 goes by: by pattern alone,
+/// as that data lists no pseudo-region but `aws-global`, so
+/// `aws-cn-global` and the like fall into `aws`.
+pub fn legacy_of(region: &str) -> Partition {
     PARTITIONS
         .iter()
         .find(|(_, _, prefixes)| prefixes.iter().any(|pre| matches_pattern(region, pre)))
@@ -169,5 +177,8 @@ mod tests {
             assert_eq!(of(region).name, want, "{region}");
         }
         assert_eq!(of("cn-north-1").dns_suffix, "amazonaws.com.cn");
+        assert_eq!(of("aws-cn-global").name, "aws-cn");
+        assert_eq!(legacy_of("aws-cn-global").name, "aws");
+        assert_eq!(legacy_of("cn-north-1").name, "aws-cn");
     }
 }
