@@ -8,7 +8,25 @@
 # Safe to run again: whatever is already there is kept.
 set -euo pipefail
 
-root="${PRESIGN_E2E_ROOT:-$HOME/.cache/presign-e2e}"
+# Under sudo, HOME and PATH are root's: the servers belong in the invoking
+# user's cache (where that user's `cargo test` looks for them), and cargo is
+# the one in that user's ~/.cargo/bin.
+user_home="$HOME"
+if [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+  user_home=$(getent passwd "$SUDO_USER" | cut -d: -f6)
+  # rustup's cargo finds its toolchains through these.
+  export RUSTUP_HOME="${RUSTUP_HOME:-$user_home/.rustup}" CARGO_HOME="${CARGO_HOME:-$user_home/.cargo}"
+fi
+root="${PRESIGN_E2E_ROOT:-$user_home/.cache/presign-e2e}"
+cargo=$(command -v cargo || true)
+for candidate in "${CARGO_HOME:-}/bin/cargo" "$user_home/.cargo/bin/cargo" "$HOME/.cargo/bin/cargo"; do
+  [ -n "$cargo" ] && break
+  [ -x "$candidate" ] && cargo=$candidate
+done
+if [ -z "$cargo" ]; then
+  echo "install-test-deps: cargo not found on PATH nor in ~/.cargo/bin (install Rust with rustup first)" >&2
+  exit 1
+fi
 packages=()
 [ -f /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || packages+=(faketime)
 command -v curl >/dev/null || packages+=(curl)
@@ -27,7 +45,7 @@ install_crate() { # name version [features]
     return
   fi
   echo "building $name $version from crates.io into $root (cached for next time)"
-  CARGO_TARGET_DIR="$root/target" cargo install "$name" --version "$version" --locked --root "$root" \
+  CARGO_TARGET_DIR="$root/target" "$cargo" install "$name" --version "$version" --locked --root "$root" \
     ${features:+--features "$features"} --quiet
 }
 install_crate s3s-fs 0.14.1 binary
@@ -42,5 +60,9 @@ if [ ! -x "$root/bin/check-jsonschema" ]; then
   "$root/venv/bin/pip" install --quiet check-jsonschema
   mkdir -p "$root/bin"
   ln -sf "$root/venv/bin/check-jsonschema" "$root/bin/check-jsonschema"
+fi
+# What was built as root for another user stays that user's.
+if [ "$user_home" != "$HOME" ]; then
+  chown -R "$SUDO_USER": "$root"
 fi
 echo "test dependencies ready; servers in $root/bin"

@@ -80,7 +80,7 @@ fn run_server(name: &'static str, start: fn(&Path) -> Result<Start, String>) {
         "" => false,
         "required" => true,
         "off" => {
-            eprintln!("e2e {name}: skipped: PRESIGN_E2E=off");
+            say_skipped(&format!("e2e {name}: skipped: PRESIGN_E2E=off"));
             return;
         }
         other => panic!("PRESIGN_E2E must be unset, `required` or `off`, not `{other}`"),
@@ -129,11 +129,21 @@ fn run_server(name: &'static str, start: fn(&Path) -> Result<Start, String>) {
     ));
 }
 
+/// A skip is said on the real stderr, past libtest's capture, so that a plain
+/// `cargo test` shows what did not run (a captured `eprintln!` is shown only
+/// for failing tests or with `--nocapture`).
+fn say_skipped(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{message}");
+}
+
 fn skip_or_fail(name: &str, required: bool, why: &str) {
     if required {
         panic!("e2e {name}: not available and PRESIGN_E2E=required: {why}");
     }
-    eprintln!("e2e {name}: skipped (set PRESIGN_E2E=required to fail instead): {why}");
+    say_skipped(&format!(
+        "e2e {name}: skipped (set PRESIGN_E2E=required to fail instead): {why}"
+    ));
 }
 
 // ---------------------------------------------------------------------------

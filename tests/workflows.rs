@@ -34,7 +34,9 @@ fn workflows_match_the_github_schema() {
                 Ok("required"),
                 "{tool} is required but cannot run: {e} (pip install check-jsonschema)"
             );
-            eprintln!("skipped: {tool} is not installed (pip install check-jsonschema)");
+            say_skipped(&format!(
+                "skipped: {tool} is not installed (pip install check-jsonschema)"
+            ));
             return;
         }
     };
@@ -44,4 +46,12 @@ fn workflows_match_the_github_schema() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A skip is said on the real stderr, past libtest's capture, so that a plain
+/// `cargo test` shows what did not run (a captured `eprintln!` is shown only
+/// for failing tests or with `--nocapture`).
+fn say_skipped(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{message}");
 }
