@@ -262,7 +262,7 @@ pub fn stream(
         };
         let outcome = match line {
             Line::TooLong => Err(Error::InvalidUri(format!(
-                "longer than {MAX_LINE} bytes, skipped (an S3 URI is at most a few hundred bytes more than its key, and keys are at most 1024)"
+                "longer than {MAX_LINE} bytes, skipped (S3 keys are at most 1024 bytes)"
             ))),
             Line::Text([]) => continue,
             Line::Text(text) => match std::str::from_utf8(text) {
