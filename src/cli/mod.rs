@@ -477,10 +477,10 @@ where
 /// A reader that went away (`presign --from list | head -1`: EPIPE) is no
 /// failure of presign: the reader took what it wanted and every line it read
 /// was whole, so this is silent and keeps `status`, as ripgrep and fd do.
-/// AWS CLI v2 would say `[Errno 32] Broken pipe` and exit 255, but only when
-/// its single write of one short URL loses the race against the reader's
-/// exit, which it all but never does; users of `aws s3 presign ... | head -1`
-/// see 0. Any other failure (`>/dev/full`: ENOSPC; EIO) lost output nobody
+/// AWS CLI v2's `main()` turns any exception into 255, a `BrokenPipeError`
+/// of its write included, but it only meets one when its single write of one
+/// short URL loses the race against the reader's exit, which it all but
+/// never does: users of `aws s3 presign ... | head -1` see 0. Any other failure (`>/dev/full`: ENOSPC; EIO) lost output nobody
 /// read: one error line, and 255 unless an earlier failure set the status.
 fn output_failed(e: &io::Error, status: i32, err: &mut dyn Write) -> i32 {
     if e.kind() == io::ErrorKind::BrokenPipe {
