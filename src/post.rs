@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::{Error, Result};
-use crate::presign::Expiry;
 
 /// S3 puts the name of the uploaded file where a key says `${filename}`.
 pub const FILENAME_PLACEHOLDER: &str = "${filename}";
@@ -98,8 +97,9 @@ impl PostForm {
 pub(crate) struct PostSigning<'a> {
     pub bucket: &'a str,
     pub key: &'a str,
-    pub expires: Expiry,
-    pub time: time::OffsetDateTime,
+    /// When the policy expires: signing time plus expiry, checked by the
+    /// caller ([`crate::sign::expiry_end`]).
+    pub expiration: time::OffsetDateTime,
     pub amz_date: &'a str,
     pub credential: String,
     pub session_token: Option<&'a str>,
@@ -145,9 +145,10 @@ pub(crate) fn build(
         conditions.push(json!({ "x-amz-security-token": token }));
         fields.push(("x-amz-security-token".to_owned(), token.to_owned()));
     }
-    let expiration = s.time + time::Duration::seconds(s.expires.seconds().into());
+    let expiration = s.expiration;
     let expiration = expiration
-        .to_offset(time::UtcOffset::UTC)
+        .checked_to_offset(time::UtcOffset::UTC)
+        .unwrap_or(expiration)
         .replace_nanosecond(0)
         .unwrap_or(expiration)
         .format(&Rfc3339)

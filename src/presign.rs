@@ -124,6 +124,9 @@ enum Signing {
     V2(Box<Credentials>),
     Unsigned,
     NoCredentials,
+    /// The signing time is outside the years SigV4 can write
+    /// ([`sign::utc_signing_time`]); every request fails.
+    TimeOutOfRange,
 }
 
 /// Makes presigned URLs with one configuration at one instant.
@@ -151,13 +154,15 @@ pub struct Presigner {
 impl Presigner {
     /// A presigner signing as of `time`. Without credentials it fails each
     /// request with [`Error::NoCredentials`]; see [`Presigner::unsigned`].
+    /// A `time` outside the years 1970 to 9999 in UTC, or a request whose
+    /// URL would outlive 9999, fails with [`Error::Usage`].
     pub fn new(
         endpoint: EndpointConfig,
         credentials: Option<Credentials>,
         time: OffsetDateTime,
     ) -> Self {
         let signing = match credentials {
-            Some(c) => Signing::Signed(QuerySigner::new(c, time)),
+            Some(c) => QuerySigner::new(c, time).map_or(Signing::TimeOutOfRange, Signing::Signed),
             None => Signing::NoCredentials,
         };
         Presigner::with(endpoint, signing, time)
@@ -177,6 +182,10 @@ impl Presigner {
     }
 
     fn with(endpoint: EndpointConfig, signing: Signing, time: OffsetDateTime) -> Self {
+        let signing = match sign::utc_signing_time(time) {
+            Some(_) => signing,
+            None => Signing::TimeOutOfRange,
+        };
         Presigner {
             endpoint,
             signing,
@@ -247,6 +256,12 @@ impl Presigner {
                 ));
             }
             Signing::NoCredentials => return Err(Error::NoCredentials),
+            Signing::TimeOutOfRange => {
+                return Err(sign::time_out_of_range(self.time, expires.seconds()));
+            }
+        };
+        let Some(expiration) = sign::expiry_end(self.time, expires.seconds()) else {
+            return Err(sign::time_out_of_range(self.time, expires.seconds()));
         };
         let amz_date = signer.amz_date().to_owned();
         let token = signer
@@ -257,8 +272,7 @@ impl Presigner {
         let signing = post::PostSigning {
             bucket,
             key,
-            expires,
-            time: self.time,
+            expiration,
             amz_date: &amz_date,
             credential: signer.credential(&target.signing_region),
             session_token: token.as_deref(),
@@ -290,6 +304,12 @@ impl Presigner {
         url: &mut String,
         trace: Option<&mut Trace>,
     ) -> Result<()> {
+        // Two comparisons per URL: no URL may outlive 9999-12-31T23:59:59Z,
+        // the last instant an expiry can be written in (and checked by S3).
+        let seconds = req.expires.seconds();
+        if self.time.unix_timestamp() + i64::from(seconds) > sign::LAST_UNIX_SECOND {
+            return Err(sign::time_out_of_range(self.time, seconds));
+        }
         self.key_path.clear();
         if !req.key.is_empty() {
             self.key_path.push('/');
@@ -340,7 +360,7 @@ impl Presigner {
                         resource: &resource,
                         params: req.params,
                         headers: req.headers,
-                        expires_at: self.time.unix_timestamp() + i64::from(req.expires.seconds()),
+                        expires_at: self.time.unix_timestamp() + i64::from(seconds),
                     },
                     url,
                 );
@@ -355,6 +375,7 @@ impl Presigner {
                 Ok(())
             }
             Signing::NoCredentials => Err(Error::NoCredentials),
+            Signing::TimeOutOfRange => Err(sign::time_out_of_range(self.time, seconds)),
         }
     }
 }

@@ -263,3 +263,150 @@ fn a_million_lines_keep_memory_flat() {
         assert!(peak < 10 * 1024, "peak RSS {peak} KiB for {LINES} lines");
     }
 }
+
+/// Runs `args` with `input` (bytes) on standard input.
+fn run_bytes(cmd: &mut Command, input: Vec<u8>) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+/// A 1 MiB line is reported with its number and skipped, and the line after
+/// it still signs; the reader holds at most 64 KiB of it (the memory figures
+/// for a 1 GB line are in the commit that bounded it).
+#[test]
+fn over_long_from_line_is_skipped_with_bounded_memory() {
+    let single = run(&["s3://bucket/after"], "");
+    let mut input = vec![b'a'; 1 << 20];
+    input.extend_from_slice(b"\ns3://bucket/after\n");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("list.txt");
+    std::fs::write(&file, &input).unwrap();
+    for out in [
+        run_bytes(&mut command(&["--from", "-"]), input.clone()),
+        run_bytes(
+            &mut command(&["--from", file.to_str().unwrap()]),
+            Vec::new(),
+        ),
+    ] {
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(252), "{stderr}");
+        assert_eq!(out.stdout, single.stdout);
+        assert!(
+            stderr.starts_with("presign: error: line 1: longer than 65536 bytes, skipped"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
+
+#[test]
+fn bom_is_stripped_from_first_from_line() {
+    let single = run(&["s3://bucket/key.txt"], "");
+    let out = run(&["--from", "-"], "\u{feff}s3://bucket/key.txt\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(out.stdout, single.stdout);
+    // Only at the start of the input: later it is part of the text.
+    let out = run(
+        &["--bucket", "bucket", "--from", "-"],
+        "key.txt\n\u{feff}key.txt\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let urls = text(&out.stdout);
+    let urls: Vec<&str> = urls.lines().collect();
+    assert!(urls[1].contains("/%EF%BB%BFkey.txt?"), "{urls:?}");
+}
+
+#[test]
+fn from_directory_is_a_clear_error() {
+    let dir = env!("CARGO_TARGET_TMPDIR");
+    let out = run(&["--from", dir], "");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(252), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        stderr,
+        format!(
+            "presign: error: cannot read --from {dir}: it is a directory (give a readable file, or '-' for standard input)\n"
+        )
+    );
+}
+
+#[test]
+fn invalid_utf8_from_line_is_reported_and_skipped() {
+    let out = run_bytes(
+        &mut command(&["--from", "-"]),
+        b"s3://bucket/one\ns3://bucket/\xff\xfe\ns3://bucket/two\n".to_vec(),
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(252), "{stderr}");
+    assert_eq!(
+        stderr,
+        "presign: error: line 2: not UTF-8 text, skipped (S3 keys are UTF-8)\n"
+    );
+    let stdout = text(&out.stdout);
+    let urls: Vec<&str> = stdout.lines().collect();
+    assert_eq!(urls.len(), 2, "{stdout}");
+    assert!(urls[0].contains("/one?") && urls[1].contains("/two?"));
+}
+
+#[test]
+fn missing_credentials_are_reported_once_in_batch() {
+    let input = "s3://bucket/a\ns3://bucket/b\ns3://bucket/c\n";
+    for args in [&["--from", "-"][..], &["s3://bucket/x", "s3://bucket/y"]] {
+        let mut cmd = command(args);
+        cmd.env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY");
+        let out = run_bytes(&mut cmd, input.as_bytes().to_vec());
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(253), "{stderr}");
+        assert!(out.stdout.is_empty());
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("presign: error: unable to locate credentials"));
+    }
+}
+
+/// A bad line, then a reader that leaves after one URL: the bad line's 252
+/// stands (the broken pipe used to turn it into 0), and the broken pipe
+/// itself is not reported.
+#[test]
+fn earlier_failure_status_survives_broken_pipe() {
+    let mut input = String::from("s3://bad bucket/x\n");
+    for i in 0..20_000 {
+        input.push_str(&format!("s3://bucket/key-{i}\n"));
+    }
+    let mut child = command(&["--from", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    assert!(first.contains("/key-0?"), "{first}");
+    drop(reader);
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(252), "{stderr}");
+    assert!(
+        stderr.starts_with("presign: error: line 1: invalid bucket name"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

@@ -84,8 +84,14 @@ impl Run {
     }
 
     fn output(&self) -> Output {
+        self.output_with(&[])
+    }
+
+    /// The run with `extra` arguments after its own.
+    fn output_with(&self, extra: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_presign"))
             .args(&self.args)
+            .args(extra)
             .env_clear()
             .envs(&self.env)
             .output()
@@ -344,6 +350,24 @@ fn catalogue() -> Vec<Bad> {
             "source_profile \"nope\"",
         ),
         bad("unknown signature version", obj().args(&["--signature-version", "v5"]), 252, "--signature-version"),
+        // hardening: time, batch, output, endpoints
+        bad("endpoint with user info", obj().args(&["--endpoint-url", "https://user:pw@minio.example.com"]), 255, "carries user info"),
+        bad("signing time past 9999 in UTC", obj().args(&["--signing-time", "9999-12-31T23:00:00-23:59"]), 252, "outside the years 1970 to 9999"),
+        bad("signing time before 1970 in UTC", obj().args(&["--signing-time", "0000-01-01T00:00:00+23:59"]), 252, "outside the years 1970 to 9999"),
+        bad("URL expiring after 9999", obj().args(&["--signing-time", "9999-12-31T23:00:00Z"]), 252, "would expire after 9999-12-31T23:59:59Z"),
+        bad("post signing time past 9999 in UTC", base().args(&["post", "s3://b/k", "--signing-time", "9999-12-31T23:00:00-23:59"]), 252, "outside the years 1970 to 9999"),
+        bad("post expiring after 9999", base().args(&["post", "s3://b/k", "--signing-time", "9999-12-31T23:30:00Z"]), 252, "would expire after"),
+        bad("bad PRESIGN_NOW", obj().env("PRESIGN_NOW", "tomorrow"), 252, "PRESIGN_NOW"),
+        bad(
+            "--from a directory",
+            {
+                let run = base().file("d/x", "");
+                let dir = run.home.path().join("d").display().to_string();
+                run.args(&["--from", &dir])
+            },
+            252,
+            "is a directory",
+        ),
     ];
     if cfg!(unix) {
         let process = |script: &str| {
@@ -583,35 +607,57 @@ fn no_sign_request_prints_the_bare_url() {
     );
 }
 
+/// Credential expiry is judged against "now", the URL's end against
+/// `--signing-time`; `PRESIGN_NOW` (for tests) freezes "now", so each
+/// outcome is pinned whatever the date: a warning while the credentials
+/// live but end before the URL, the expired error after they end, and the
+/// refusal under --strict.
 #[test]
-fn credentials_that_expire_before_the_url_are_warned_about() {
+fn expiry_warning_uses_the_frozen_clock() {
     if !cfg!(unix) {
         return;
     }
-    let run = Run::new()
-        .file(
-            "bin/creds",
-            &format!("#!/bin/sh\necho '{{\"Version\": 1, \"AccessKeyId\": \"{AK}\", \"SecretAccessKey\": \"{SECRET}\", \"Expiration\": \"2026-01-02T03:34:05Z\"}}'\n"),
-        )
-        .file(".aws/config", "[default]\ncredential_process = {HOME}/bin/creds\n")
-        .args(&["s3://b/k", "--signing-time", FROZEN_RFC3339, "--expires-in", "3600"]);
-    // The real clock is past 2026-01-02T03:34:05Z only after that date; the
-    // test machine's clock is, so this case is the expired one there.
-    let out = run.output();
-    let stderr = text(&out.stderr);
-    if out.status.success() {
-        assert!(
-            stderr.contains("presign: warning: the credentials expire at 2026-01-02T03:34:05Z"),
-            "{stderr}"
-        );
-    } else {
-        assert_eq!(out.status.code(), Some(253));
-        assert!(
-            stderr.contains("expired at 2026-01-02T03:34:05Z"),
-            "{stderr}"
-        );
+    let run = |now: &str, extra: &[&str]| {
+        Run::new()
+            .file(
+                "bin/creds",
+                &format!("#!/bin/sh\necho '{{\"Version\": 1, \"AccessKeyId\": \"{AK}\", \"SecretAccessKey\": \"{SECRET}\", \"Expiration\": \"2026-01-02T03:34:05Z\"}}'\n"),
+            )
+            .file(".aws/config", "[default]\ncredential_process = {HOME}/bin/creds\n")
+            .env("PRESIGN_NOW", now)
+            .args(&["s3://b/k", "--signing-time", FROZEN_RFC3339, "--expires-in", "3600"])
+            .args(extra)
+            .output()
+    };
+    let warned = run("2026-01-02T03:04:05Z", &[]);
+    let stderr = text(&warned.stderr);
+    assert!(warned.status.success(), "{stderr}");
+    assert_eq!(
+        stderr,
+        "presign: warning: the credentials expire at 2026-01-02T03:34:05Z, before the URL would (2026-01-02T04:04:05Z); the URL stops working then\n"
+    );
+    assert!(text(&warned.stdout).contains("X-Amz-Date=20260102T030405Z"));
+
+    let expired = run("2026-01-02T03:34:05Z", &[]);
+    assert_eq!(expired.status.code(), Some(253));
+    assert!(expired.stdout.is_empty());
+    assert!(
+        text(&expired.stderr).contains("expired at 2026-01-02T03:34:05Z"),
+        "{}",
+        text(&expired.stderr)
+    );
+
+    let strict = run("2026-01-02T03:04:05Z", &["--strict"]);
+    assert_eq!(strict.status.code(), Some(252));
+    assert!(strict.stdout.is_empty());
+    assert!(
+        text(&strict.stderr).contains("use --expires-in 1800 or less"),
+        "{}",
+        text(&strict.stderr)
+    );
+    for out in [&warned, &expired, &strict] {
+        assert!(!text(&out.stderr).contains(SECRET));
     }
-    assert!(!stderr.contains(SECRET));
 }
 
 #[cfg(unix)]
@@ -708,8 +754,10 @@ fn error_and_warning_labels_are_coloured_only_on_a_terminal_without_no_color() {
     assert!(!piped.stdout.contains(&0x1b) && !piped.stderr.contains(&0x1b));
 }
 
+/// A reader that went away (`presign ... | head -1`) is no failure: status
+/// 0 and no message (see `output_failed` in src/cli/mod.rs for why).
 #[test]
-fn a_closed_stdout_is_not_an_error() {
+fn a_reader_that_went_away_is_not_an_error() {
     use std::process::Stdio;
     let run = obj();
     let mut child = Command::new(env!("CARGO_BIN_EXE_presign"))
@@ -724,4 +772,189 @@ fn a_closed_stdout_is_not_an_error() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
+
+/// Runs `run` with its stdout or stderr on /dev/full (writes fail ENOSPC).
+#[cfg(target_os = "linux")]
+fn with_dev_full(run: &Run, stderr: bool) -> Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_presign"));
+    command.args(&run.args).env_clear().envs(&run.env);
+    if stderr {
+        command.stderr(full);
+    } else {
+        command.stdout(full);
+    }
+    command.output().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn help_to_dev_full_fails() {
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["completions", "bash"],
+        &["man"],
+        &["s3://b/k"],
+    ] {
+        let out = with_dev_full(&obj_args(args), false);
+        assert_eq!(
+            out.status.code(),
+            Some(255),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            text(&out.stderr),
+            "presign: error: cannot write to standard output: No space left on device (os error 28)\n",
+            "{args:?}"
+        );
+    }
+}
+
+fn obj_args(args: &[&str]) -> Run {
+    base().args(args)
+}
+
+/// A panic reports itself as one line and status 255 even when that line
+/// cannot be written: the hook used `eprintln!`, which panicked inside the
+/// hook and aborted the process (SIGABRT). Debug builds only: the panic is
+/// provoked through `PRESIGN_TEST_PANIC`, which release builds lack.
+#[cfg(target_os = "linux")]
+#[test]
+fn panic_hook_survives_stderr_on_dev_full() {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let run = obj().env("PRESIGN_TEST_PANIC", "1");
+    let out = with_dev_full(&run, true);
+    assert_eq!(out.status.code(), Some(255), "{:?}", out.status);
+    assert!(out.stdout.is_empty());
+    let out = run.output();
+    assert_eq!(out.status.code(), Some(255));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("presign: error: internal error at src/cli/mod.rs:")
+            && stderr.ends_with("(please report this as a bug)\n")
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn endpoint_with_userinfo_is_refused() {
+    for (endpoint, style) in [
+        ("https://user:pw@minio.example.com", "path"),
+        ("https://user:pw@minio.example.com:9000/prefix", "virtual"),
+        ("http://token@127.0.0.1:9000", "auto"),
+    ] {
+        let run = obj()
+            .file(
+                ".aws/config",
+                &format!("[default]\ns3 =\n  addressing_style = {style}\n"),
+            )
+            .args(&["--endpoint-url", endpoint]);
+        for args in [&[][..], &["--no-sign-request"]] {
+            let out = run.output_with(args);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(255), "{endpoint}: {stderr}");
+            assert!(out.stdout.is_empty());
+            assert!(stderr.contains("carries user info"), "{stderr}");
+            assert!(
+                !stderr.contains("pw") && !stderr.contains("token"),
+                "{stderr}"
+            );
+        }
+        let out = Run::new()
+            .keys()
+            .args(&["post", "s3://b/k", "--endpoint-url", endpoint])
+            .output();
+        assert_eq!(out.status.code(), Some(255), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn signing_time_outside_1970_to_9999_is_refused() {
+    for (time, says) in [
+        ("1969-12-31T23:59:59Z", "outside the years 1970 to 9999"),
+        (
+            "1970-01-01T00:30:00+01:00",
+            "outside the years 1970 to 9999",
+        ),
+        (
+            "0000-01-01T00:00:00+23:59",
+            "outside the years 1970 to 9999",
+        ),
+        (
+            "9999-12-31T23:00:00-23:59",
+            "outside the years 1970 to 9999",
+        ),
+        (
+            "9999-12-31T23:00:00Z",
+            "would expire after 9999-12-31T23:59:59Z",
+        ),
+    ] {
+        for mode in [
+            &[][..],
+            &["--signature-version", "s3"],
+            &["--no-sign-request"],
+        ] {
+            let out = obj().args(&["--signing-time", time]).args(mode).output();
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(252), "{time} {mode:?}: {stderr}");
+            assert!(out.stdout.is_empty(), "{time}: {}", text(&out.stdout));
+            assert!(stderr.contains(says), "{time}: {stderr}");
+        }
+        let out = base()
+            .args(&["post", "s3://b/k", "--signing-time", time])
+            .output();
+        assert_eq!(
+            out.status.code(),
+            Some(252),
+            "post {time}: {}",
+            text(&out.stderr)
+        );
+    }
+    // The edges themselves sign.
+    for (time, expires) in [
+        ("1970-01-01T00:00:00Z", "3600"),
+        ("9999-12-31T22:59:59Z", "3600"),
+    ] {
+        let out = obj()
+            .args(&["--signing-time", time, "--expires-in", expires])
+            .output();
+        assert!(out.status.success(), "{time}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn negative_offset_signing_time_is_converted_not_panicked() {
+    let url = |time: &str| {
+        let out = obj().args(&["--signing-time", time]).output();
+        assert!(out.status.success(), "{time}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let utc = url(FROZEN_RFC3339);
+    assert!(utc.contains("X-Amz-Date=20260102T030405Z"), "{utc}");
+    assert_eq!(url("2026-01-01T03:05:05-23:59"), utc);
+    assert_eq!(url("2026-01-03T03:03:05+23:59"), utc);
+    // Near the end of 9999 a negative offset is still converted, not added.
+    let late = url("9999-12-30T23:00:00-00:01");
+    assert!(late.contains("X-Amz-Date=99991230T230100Z"), "{late}");
+    // The POST form's date and expiration are in UTC too.
+    let out = base()
+        .args(&[
+            "post",
+            "s3://b/k",
+            "--signing-time",
+            "2026-01-01T03:05:05-23:59",
+        ])
+        .output();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let form: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(form["fields"]["x-amz-date"], "20260102T030405Z");
 }

@@ -1214,7 +1214,11 @@ pub fn presign_url(data: &[u8]) {
     let plain = matches!(bucket_ref, Ok(BucketRef::Name(_)))
         && !cfg.accelerate
         && !cfg.fips
-        && (cfg.custom.is_some() || region.as_deref().is_none_or(is_host_label));
+        && (cfg.custom.is_some() || region.as_deref().is_none_or(is_host_label))
+        // Signing times outside 1970..=9999 in UTC, and URLs outliving 9999,
+        // are refused (presign::sign::utc_signing_time, expiry_end).
+        && presign::sign::expiry_end(time, expires.seconds()).is_some()
+        && presign::sign::utc_signing_time(time).is_some();
     let signed = match presigner.presign(&req) {
         Ok(s) => s,
         Err(e) => {

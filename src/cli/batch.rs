@@ -7,7 +7,7 @@
 //! first failure.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 
 use time::OffsetDateTime;
 
@@ -20,8 +20,11 @@ use crate::presign::{Expiry, ObjectRequest, Presigner};
 use crate::secret::redact;
 use crate::sign::{Trace, v2};
 
-/// The longest input line read whole (S3 keys are at most 1,024 bytes).
-const MAX_LINE: u64 = 64 * 1024;
+/// The longest input line read whole. An S3 key is at most 1,024 bytes of
+/// UTF-8, so `s3://` + a bucket (63) or access point ARN (~100) + `/` + a
+/// key is well under 2 KiB; 64 KiB leaves room for anything valid and still
+/// bounds what one line can cost. Longer lines are reported and skipped.
+pub(crate) const MAX_LINE: usize = 64 * 1024;
 
 /// Everything a run needs to presign one input after another.
 pub struct UrlJob {
@@ -41,7 +44,6 @@ pub struct UrlJob {
 
 impl UrlJob {
     pub fn new(args: &UrlArgs, op: Operation, prepared: Prepared) -> Self {
-        let expires_at = prepared.time + time::Duration::seconds(prepared.expires.seconds().into());
         let sigv2_headers = v2::client_headers(&op.headers);
         UrlJob {
             output: args.output,
@@ -50,7 +52,7 @@ impl UrlJob {
             op,
             presigner: prepared.presigner,
             expires: prepared.expires,
-            expires_at,
+            expires_at: prepared.expires_at,
             target: None,
             sigv2_headers,
             url: String::with_capacity(1024),
@@ -189,8 +191,7 @@ impl Failures {
         }
     }
 
-    /// Reports a failed input; `Ok(true)` means stop now. Output errors end
-    /// the run whole.
+    /// Reports a failed input; `Ok(true)` means stop now.
     pub fn record(
         &mut self,
         outcome: Result<()>,
@@ -199,7 +200,11 @@ impl Failures {
     ) -> Result<bool> {
         match outcome {
             Ok(()) => Ok(false),
+            // Output errors end the run whole; so do configuration and
+            // credential errors (status 253), which every further input
+            // would only repeat: they are reported once, by the caller.
             Err(e @ Error::Output(_)) => Err(e),
+            Err(e) if e.exit_code() == crate::error::EXIT_CONFIG => Err(e),
             Err(e) => {
                 let _ = writeln!(err, "{ERROR} {label}: {e}");
                 self.first_status.get_or_insert(e.exit_code());
@@ -226,55 +231,216 @@ pub fn stream(
     err: &mut dyn Write,
     failures: &mut Failures,
 ) -> Result<()> {
-    let source: Box<dyn Read + '_> = if from == "-" {
+    // AWS CLI v2 gives 252 for a file argument it cannot read (its
+    // `file://` parameters fail as "Error parsing parameter ... Unable to
+    // load paramfile ..."), so --from does too, in one line naming the file.
+    let cannot_read = |e: &dyn std::fmt::Display| {
+        Error::Usage(format!(
+            "cannot read --from {}: {e} (give a readable file, or '-' for standard input)",
+            from.escape_debug()
+        ))
+    };
+    let source: Box<dyn BufRead + '_> = if from == "-" {
         Box::new(stdin)
     } else {
-        Box::new(
-            File::open(from)
-                .map_err(|e| Error::Usage(format!("cannot read --from {from}: {e}")))?,
-        )
+        let file = File::open(from).map_err(|e| cannot_read(&e))?;
+        // Linux opens a directory for reading and fails only at the first
+        // read ("Is a directory", formerly status 255); say so up front.
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(cannot_read(&"it is a directory"));
+        }
+        Box::new(BufReader::with_capacity(64 * 1024, file))
     };
-    let mut reader = BufReader::with_capacity(64 * 1024, source);
-    let mut line: Vec<u8> = Vec::with_capacity(1024);
-    let mut number = 0u64;
+    let mut reader = LineReader::new(source, MAX_LINE);
     loop {
-        if reader.buffer().is_empty() {
+        if !reader.buffered() {
             out.flush()?;
         }
-        line.clear();
-        let read = (&mut reader).take(MAX_LINE).read_until(b'\n', &mut line)?;
-        if read == 0 {
+        let line = match reader.next_line().map_err(|e| cannot_read(&e))? {
+            None => return Ok(()),
+            Some(line) => line,
+        };
+        let outcome = match line {
+            Line::TooLong => Err(Error::InvalidUri(format!(
+                "longer than {MAX_LINE} bytes, skipped (S3 keys are at most 1024 bytes)"
+            ))),
+            Line::Text([]) => continue,
+            Line::Text(text) => match std::str::from_utf8(text) {
+                Ok(text) => {
+                    let (bucket, key) = parse_input(args, text);
+                    job.one(bucket, key, out, err)
+                }
+                Err(_) => Err(Error::InvalidUri(
+                    "not UTF-8 text, skipped (S3 keys are UTF-8)".to_owned(),
+                )),
+            },
+        };
+        let label = format!("line {}", reader.number());
+        if failures.record(outcome, &label, err)? {
             return Ok(());
         }
-        number += 1;
-        let complete = line.ends_with(b"\n");
-        if !complete && read as u64 == MAX_LINE {
-            // Skip the rest of an over-long line.
-            let mut rest = Vec::new();
-            reader.read_until(b'\n', &mut rest)?;
-            let outcome = Err(Error::InvalidUri(format!(
-                "longer than {MAX_LINE} bytes (S3 keys are at most 1024)"
-            )));
-            if failures.record(outcome, &format!("line {number}"), err)? {
-                return Ok(());
-            }
-            continue;
+    }
+}
+
+/// One line of [`LineReader`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Line<'a> {
+    /// The line without its `\n` or `\r\n` (nor, on line 1, a UTF-8 BOM).
+    Text(&'a [u8]),
+    /// The line had more bytes than the reader's limit; they were read and
+    /// dropped, never held.
+    TooLong,
+}
+
+/// Reads lines with memory bounded by a limit, however long a line is: the
+/// bytes of an over-long line are consumed from the reader's buffer as they
+/// come and thrown away up to the next newline (`BufRead::read_until` would
+/// hold it whole: 1 GB for a 1 GB line, and `/dev/zero` until the allocator
+/// gives up). Input with no newline at all is still read to its end, in
+/// constant memory.
+///
+/// A UTF-8 byte order mark at the very start is dropped (Windows editors
+/// write one; it would otherwise become part of the first bucket name).
+pub(crate) struct LineReader<R> {
+    inner: R,
+    line: Vec<u8>,
+    max: usize,
+    number: u64,
+    buffered: bool,
+}
+
+impl<R: BufRead> LineReader<R> {
+    /// A reader of lines of at most `max` bytes before the newline.
+    pub(crate) fn new(inner: R, max: usize) -> Self {
+        LineReader {
+            inner,
+            line: Vec::with_capacity(max.min(1024)),
+            max,
+            number: 0,
+            buffered: false,
         }
-        let mut text = &line[..];
+    }
+
+    /// The number of the line last returned (1 for the first).
+    pub(crate) fn number(&self) -> u64 {
+        self.number
+    }
+
+    /// Whether the next line may be had without waiting: the input's buffer
+    /// held more after the last line (callers flush their output otherwise,
+    /// so that a slow producer sees its answers at once).
+    pub(crate) fn buffered(&self) -> bool {
+        self.buffered
+    }
+
+    /// The next line, or `None` at the end of the input.
+    pub(crate) fn next_line(&mut self) -> std::io::Result<Option<Line<'_>>> {
+        self.line.clear();
+        let mut read_any = false;
+        let mut too_long = false;
+        loop {
+            let chunk = match self.inner.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if chunk.is_empty() {
+                self.buffered = false;
+                break;
+            }
+            read_any = true;
+            let newline = chunk.iter().position(|&b| b == b'\n');
+            let used = newline.map_or(chunk.len(), |at| at + 1);
+            let content = newline.unwrap_or(chunk.len());
+            if !too_long && self.line.len() + content <= self.max {
+                self.line.extend_from_slice(&chunk[..used]);
+            } else {
+                too_long = true;
+            }
+            self.buffered = used < chunk.len();
+            self.inner.consume(used);
+            if newline.is_some() {
+                break;
+            }
+        }
+        if !read_any {
+            return Ok(None);
+        }
+        self.number += 1;
+        if too_long {
+            self.line.clear();
+            return Ok(Some(Line::TooLong));
+        }
+        let mut text = &self.line[..];
         text = text.strip_suffix(b"\n").unwrap_or(text);
         text = text.strip_suffix(b"\r").unwrap_or(text);
-        if text.is_empty() {
-            continue;
+        if self.number == 1 {
+            text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
         }
-        let outcome = match std::str::from_utf8(text) {
-            Ok(text) => {
-                let (bucket, key) = parse_input(args, text);
-                job.one(bucket, key, out, err)
-            }
-            Err(_) => Err(Error::InvalidUri("not UTF-8 text".to_owned())),
-        };
-        if failures.record(outcome, &format!("line {number}"), err)? {
-            return Ok(());
+        Ok(Some(Line::Text(text)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize, buffer: usize) -> Vec<(u64, Option<Vec<u8>>)> {
+        let mut reader = LineReader::new(BufReader::with_capacity(buffer, input), max);
+        let mut all = Vec::new();
+        while let Some(line) = reader.next_line().unwrap() {
+            let text = match line {
+                Line::Text(t) => Some(t.to_vec()),
+                Line::TooLong => None,
+            };
+            all.push((reader.number(), text));
         }
+        all
+    }
+
+    #[test]
+    fn over_long_lines_are_dropped_and_counted_across_buffer_refills() {
+        let mut input = vec![b'a'; 100];
+        input.extend_from_slice(b"\nok\r\n");
+        input.extend_from_slice(&[b'b'; 11]);
+        input.extend_from_slice(b"\n0123456789\nlast");
+        for buffer in [1, 3, 8, 64 * 1024] {
+            assert_eq!(
+                lines(&input, 10, buffer),
+                vec![
+                    (1, None),
+                    (2, Some(b"ok".to_vec())),
+                    (3, None),
+                    (4, Some(b"0123456789".to_vec())),
+                    (5, Some(b"last".to_vec())),
+                ],
+                "buffer {buffer}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bom_is_dropped_from_the_first_line_only() {
+        let input = b"\xEF\xBB\xBFs3://b/k\n\xEF\xBB\xBFs3://b/k\n";
+        assert_eq!(
+            lines(input, 100, 2),
+            vec![
+                (1, Some(b"s3://b/k".to_vec())),
+                (2, Some(b"\xEF\xBB\xBFs3://b/k".to_vec())),
+            ]
+        );
+    }
+
+    #[test]
+    fn memory_stays_bounded_on_a_line_without_end() {
+        let endless = std::io::Read::take(std::io::repeat(b'z'), 50 << 20);
+        let mut reader = LineReader::new(BufReader::with_capacity(4096, endless), 1000);
+        assert_eq!(reader.next_line().unwrap(), Some(Line::TooLong));
+        assert!(
+            reader.line.capacity() <= 2 * 4096,
+            "{}",
+            reader.line.capacity()
+        );
+        assert_eq!(reader.next_line().unwrap(), None);
     }
 }

@@ -326,29 +326,78 @@ pub struct PostArgs {
 }
 
 /// Runs presign with the real process environment; returns the exit status.
+///
+/// `PRESIGN_NOW` (an RFC 3339 time), for tests only and left out of `--help`
+/// on purpose, replaces the clock: `--signing-time` moves the URL's time but
+/// credential expiry is judged against "now", and a test of the expiry
+/// warning needs both fixed. Nothing else reads it.
 pub fn main() -> i32 {
     std::panic::set_hook(Box::new(|info| {
-        let place = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        anstream::eprintln!("{ERROR} internal error{place} (please report this as a bug)");
+        // Never panic here: a panic inside the hook aborts the process
+        // (SIGABRT instead of status 255), and `eprintln!` panics when stderr
+        // cannot be written (`2>/dev/full`). Write, and ignore failures.
+        let mut stderr = anstream::AutoStream::auto(io::stderr());
+        let _ = match info.location() {
+            Some(l) => writeln!(
+                stderr,
+                "{ERROR} internal error at {}:{} (please report this as a bug)",
+                l.file(),
+                l.line()
+            ),
+            None => writeln!(
+                stderr,
+                "{ERROR} internal error (please report this as a bug)"
+            ),
+        };
     }));
     let outcome = std::panic::catch_unwind(|| {
+        // A closed stdout (`presign ... >&-`) cannot be told apart here:
+        // Rust's runtime reopens a closed fd 0, 1 or 2 on /dev/null (read and
+        // write) before main, exactly as Python's subprocess.DEVNULL and
+        // Node's 'ignore' hand it over, so the URL goes to /dev/null, status 0.
         let stdout = io::stdout();
         // Styled labels reach stderr only where colour belongs (diagnostic).
         let mut stderr = anstream::AutoStream::auto(io::stderr().lock());
+        let now = match frozen_now(std::env::var_os("PRESIGN_NOW")) {
+            Ok(now) => now,
+            Err(e) => {
+                let _ = writeln!(stderr, "{ERROR} {e}");
+                return e.exit_code();
+            }
+        };
+        // A panic on demand, to test the panic hook through the binary
+        // (tests/cli.rs); compiled into debug builds only.
+        #[cfg(debug_assertions)]
+        if std::env::var_os("PRESIGN_TEST_PANIC").is_some() {
+            panic!("PRESIGN_TEST_PANIC is set");
+        }
         let stdin = io::stdin();
         run(
             std::env::args_os(),
             &OsSystem,
-            OffsetDateTime::now_utc(),
+            now,
             &mut stdin.lock(),
             &mut stdout.lock(),
             &mut stderr,
         )
     });
     outcome.unwrap_or(EXIT_OTHER)
+}
+
+/// The clock, or the instant `PRESIGN_NOW` freezes it at.
+fn frozen_now(value: Option<OsString>) -> Result<OffsetDateTime> {
+    let Some(value) = value else {
+        return Ok(OffsetDateTime::now_utc());
+    };
+    value
+        .to_str()
+        .and_then(|text| OffsetDateTime::parse(text, &Rfc3339).ok())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "PRESIGN_NOW={} is not an RFC 3339 time (it is for tests; unset it)",
+                value.to_string_lossy().escape_debug()
+            ))
+        })
 }
 
 /// Runs presign on `args` (the first is the program name) and returns the
@@ -370,26 +419,75 @@ where
         Err(e) => return clap_error(e, out, err),
     };
     let mut out = BufWriter::with_capacity(64 * 1024, out);
+    let mut written_status = None;
     let outcome = match &cli.command {
         Some(Command::Post(args)) => execute_post(args, sys, now, &mut out, err),
         Some(Command::Inspect(args)) => inspect::execute(args, sys, now, stdin, &mut out, err),
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(*shell, &mut Cli::command(), "presign", &mut out);
-            Ok(0)
+            // clap_complete panics when its writer fails; it writes to
+            // memory here, and only the copy to stdout can fail.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "presign", &mut script);
+            out.write_all(&script).map(|()| 0).map_err(Error::from)
         }
         Some(Command::Man { command }) => man_page(command.as_deref(), &mut out),
-        None => execute_url(&cli.url, sys, now, stdin, &mut out, err),
+        None => execute_url(
+            &cli.url,
+            sys,
+            now,
+            stdin,
+            &mut out,
+            err,
+            &mut written_status,
+        ),
     };
-    let outcome = outcome.and_then(|status| out.flush().map(|()| status).map_err(Error::from));
+    // Only `inspect` reads (standard input) in these modes; in the others an
+    // Output error is a write that failed.
+    if written_status.is_none()
+        && matches!(outcome, Err(Error::Output(_)))
+        && !matches!(cli.command, Some(Command::Inspect(_)))
+    {
+        written_status = Some(0);
+    }
     match outcome {
-        Ok(status) => status,
-        // A reader that went away (`presign ... | head -1`) is not an error.
-        Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => 0,
+        Ok(status) => match out.flush() {
+            Ok(()) => status,
+            Err(e) => output_failed(&e, status, err),
+        },
+        Err(Error::Output(e)) => match written_status {
+            Some(status) => output_failed(&e, status, err),
+            // A reader that went away (see output_failed); other input or
+            // output errors of a mode are reported as they are.
+            None if e.kind() == io::ErrorKind::BrokenPipe => 0,
+            None => {
+                let _ = writeln!(err, "{ERROR} {e}");
+                EXIT_OTHER
+            }
+        },
         Err(e) => {
             let _ = writeln!(err, "{ERROR} {e}");
             e.exit_code()
         }
     }
+}
+
+/// The status of a run whose output could not be written after it had
+/// earned `status` (0, or that of an earlier bad input, which stands).
+///
+/// A reader that went away (`presign --from list | head -1`: EPIPE) is no
+/// failure of presign: the reader took what it wanted and every line it read
+/// was whole, so this is silent and keeps `status`, as ripgrep and fd do.
+/// AWS CLI v2's `main()` turns any exception into 255, a `BrokenPipeError`
+/// of its write included, but it only meets one when its single write of one
+/// short URL loses the race against the reader's exit, which it all but
+/// never does: users of `aws s3 presign ... | head -1` see 0. Any other failure (`>/dev/full`: ENOSPC; EIO) lost output nobody
+/// read: one error line, and 255 unless an earlier failure set the status.
+fn output_failed(e: &io::Error, status: i32, err: &mut dyn Write) -> i32 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return status;
+    }
+    let _ = writeln!(err, "{ERROR} cannot write to standard output: {e}");
+    if status == 0 { EXIT_OTHER } else { status }
 }
 
 /// The roff man page of presign, or of one of its subcommands.
@@ -422,8 +520,11 @@ fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = write!(out, "{}", e.render());
-            0
+            // `--help > /dev/full` printed nothing: that is a failure.
+            match write!(out, "{}", e.render()).and_then(|()| out.flush()) {
+                Ok(()) => 0,
+                Err(e) => output_failed(&e, 0, err),
+            }
         }
         _ => {
             // clap's message is the paragraph before the usage block.
@@ -444,7 +545,8 @@ fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 /// What every mode does first: expiry, signing time, configuration.
 struct Prepared {
     expires: Expiry,
-    time: OffsetDateTime,
+    /// The signing time plus `expires`, no later than 9999-12-31T23:59:59Z.
+    expires_at: OffsetDateTime,
     presigner: Presigner,
 }
 
@@ -455,13 +557,32 @@ fn prepare(
     err: &mut dyn Write,
 ) -> Result<Prepared> {
     let time = match &common.signing_time {
-        Some(text) => OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+        Some(text) => {
+            let time = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+                Error::Usage(format!(
+                    "--signing-time '{}' is not an RFC 3339 time such as 2026-01-02T03:04:05Z",
+                    text.escape_debug()
+                ))
+            })?;
+            // In UTC from here on, so that no later conversion can leave
+            // the years a SigV4 date can write (`-23:59` near 9999 did).
+            crate::sign::utc_signing_time(time).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--signing-time '{}' is outside the years {} to {} in UTC (pick a time between)",
+                    text.escape_debug(),
+                    crate::sign::FIRST_YEAR,
+                    crate::sign::LAST_YEAR
+                ))
+            })?
+        }
+        None => crate::sign::utc_signing_time(now).ok_or_else(|| {
             Error::Usage(format!(
-                "--signing-time '{}' is not an RFC 3339 time such as 2026-01-02T03:04:05Z",
-                text.escape_debug()
+                "the clock says {}, outside the years {} to {} (set the clock or pass --signing-time)",
+                now.year(),
+                crate::sign::FIRST_YEAR,
+                crate::sign::LAST_YEAR
             ))
         })?,
-        None => now,
     };
     let overrides = Overrides {
         profile: common.profile.clone(),
@@ -487,7 +608,9 @@ fn prepare(
     } else {
         Expiry::parse(&common.expires_in)?
     };
-    check_expiry(&resolved, now, time, expires, common.strict, err)?;
+    let expires_at = crate::sign::expiry_end(time, expires.seconds())
+        .ok_or_else(|| crate::sign::time_out_of_range(time, expires.seconds()))?;
+    check_expiry(&resolved, now, time, expires_at, common.strict, err)?;
     if common.debug {
         for line in &resolved.trail {
             let _ = writeln!(err, "{DEBUG} {line}");
@@ -517,7 +640,7 @@ fn prepare(
     };
     Ok(Prepared {
         expires,
-        time,
+        expires_at,
         presigner,
     })
 }
@@ -528,7 +651,7 @@ fn check_expiry(
     resolved: &Resolved,
     now: OffsetDateTime,
     time: OffsetDateTime,
-    expires: Expiry,
+    url_end: OffsetDateTime,
     strict: bool,
     err: &mut dyn Write,
 ) -> Result<()> {
@@ -542,7 +665,6 @@ fn check_expiry(
             at: show(expiration),
         });
     }
-    let url_end = time + time::Duration::seconds(expires.seconds().into());
     if expiration < url_end && strict {
         let lifetime = (expiration - time).whole_seconds().max(0);
         return Err(Error::InvalidExpiry(format!(
@@ -562,6 +684,8 @@ fn check_expiry(
     Ok(())
 }
 
+/// `written_status` is set when writing the output failed, to the status
+/// the inputs had earned by then.
 fn execute_url(
     args: &UrlArgs,
     sys: &dyn System,
@@ -569,6 +693,7 @@ fn execute_url(
     stdin: &mut dyn BufRead,
     out: &mut dyn Write,
     err: &mut dyn Write,
+    written_status: &mut Option<i32>,
 ) -> Result<i32> {
     let method = match &args.method {
         Some(m) => Method::parse(m)?,
@@ -612,24 +737,41 @@ fn execute_url(
         }
     }
     let prepared = prepare(&args.common, sys, now, err)?;
+    // Without credentials every URL of a batch would fail alike: say it
+    // once, before any input is read (a --from list repeated it on every
+    // line). One URI keeps AWS CLI's order: endpoint errors come first.
+    if !single && !args.common.no_sign_request && prepared.presigner.credentials().is_none() {
+        return Err(Error::NoCredentials);
+    }
     let mut job = batch::UrlJob::new(args, op, prepared);
     if single {
         let (bucket, key) = parse_input(args, &args.uris[0]);
-        job.one(bucket, key, out, err)?;
-        return Ok(0);
+        let outcome = job.one(bucket, key, out, err);
+        if let Err(Error::Output(_)) = &outcome {
+            *written_status = Some(0);
+        }
+        return outcome.map(|()| 0);
     }
     let mut failures = batch::Failures::new(args.fail_fast);
-    for (i, text) in args.uris.iter().enumerate() {
-        let (bucket, key) = parse_input(args, text);
-        let outcome = job.one(bucket, key, out, err);
-        if failures.record(outcome, &format!("argument {}", i + 1), err)? {
-            return Ok(failures.status());
+    let outcome = (|| {
+        for (i, text) in args.uris.iter().enumerate() {
+            let (bucket, key) = parse_input(args, text);
+            let outcome = job.one(bucket, key, out, err);
+            if failures.record(outcome, &format!("argument {}", i + 1), err)? {
+                return Ok(());
+            }
         }
+        if let Some(from) = &args.from {
+            batch::stream(&mut job, args, from, stdin, out, err, &mut failures)?;
+        }
+        Ok(())
+    })();
+    // Input errors are Usage errors (batch::stream), so an Output error
+    // here is a write that failed; the status of earlier bad inputs stands.
+    if let Err(Error::Output(_)) = &outcome {
+        *written_status = Some(failures.status());
     }
-    if let Some(from) = &args.from {
-        batch::stream(&mut job, args, from, stdin, out, err, &mut failures)?;
-    }
-    Ok(failures.status())
+    outcome.map(|()| failures.status())
 }
 
 /// An input as (bucket, key): an S3 URI, or a bare key with --bucket.

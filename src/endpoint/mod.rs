@@ -92,6 +92,17 @@ impl CustomEndpoint {
                 text.escape_debug()
             )));
         }
+        // AWS CLI accepts `https://user:pw@host`, but its virtual-hosted
+        // URLs then put the bucket into the user info (`bucket.user:pw@host`,
+        // the rule set's `{scheme}://{Bucket}.{authority}`), so the URL names
+        // another host than the one signed; and every shared link would hand
+        // out the password. S3 never reads user info: refuse it.
+        if split.netloc.contains('@') {
+            return Err(Error::InvalidEndpoint(format!(
+                "endpoint URL `{}` carries user info (user:password@), which S3 never reads and every presigned URL would give away (drop it; credentials come from the profile)",
+                redact_userinfo(text).escape_debug()
+            )));
+        }
         if split.port().is_err() {
             return Err(not_valid());
         }
@@ -124,6 +135,17 @@ impl CustomEndpoint {
             path: split.path.to_owned(),
             normalized_path,
         })
+    }
+}
+
+/// `text` with the user info of its authority replaced by `***`, so that an
+/// error message does not repeat a password.
+fn redact_userinfo(text: &str) -> String {
+    let (head, rest) = text.split_once("//").unwrap_or(("", text));
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rsplit_once('@') {
+        Some((_, host)) => format!("{head}//***@{host}{}", &rest[end..]),
+        None => text.to_owned(),
     }
 }
 
@@ -816,9 +838,9 @@ mod tests {
         let (u, h, _) = url_of(&c, "mybucket", "/k");
         assert_eq!(u, "https://Example.COM:443/prefix/mybucket/k");
         assert_eq!(h, "example.com");
-        c.custom = Some(CustomEndpoint::parse("https://u:p@h.example:8443/a/./b//c").unwrap());
+        c.custom = Some(CustomEndpoint::parse("https://h.example:8443/a/./b//c").unwrap());
         let (u, h, _) = url_of(&c, "mybucket", "/k");
-        assert_eq!(u, "https://u:p@h.example:8443/a/b/c/mybucket/k");
+        assert_eq!(u, "https://h.example:8443/a/b/c/mybucket/k");
         assert_eq!(h, "h.example:8443");
         c.custom = Some(CustomEndpoint::parse("https://h.example/base/").unwrap());
         c.addressing_style = AddressingStyle::Virtual;
@@ -847,6 +869,24 @@ mod tests {
         ] {
             assert!(CustomEndpoint::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn endpoints_with_user_info_are_refused_without_repeating_it() {
+        for bad in [
+            "https://u:secret@h.example:8443/a",
+            "http://secret@h.example",
+            "http://u:secret@[::1]:9000",
+            "http://@h.example",
+        ] {
+            let err = CustomEndpoint::parse(bad).unwrap_err().to_string();
+            assert!(err.contains("user info"), "{bad}: {err}");
+            assert!(!err.contains("secret"), "{bad}: {err}");
+        }
+        assert_eq!(
+            redact_userinfo("https://u:pw@h.example/p@th"),
+            "https://***@h.example/p@th"
+        );
     }
 
     #[test]

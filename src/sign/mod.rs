@@ -33,6 +33,48 @@ pub const TERMINATOR: &str = "aws4_request";
 /// The longest expiry SigV4 allows: seven days, in seconds.
 pub const MAX_EXPIRES: u32 = 604_800;
 
+/// The first year presign signs in: SigV4 dates are `YYYYMMDD`, and an
+/// instant before the Unix epoch is no time a real request is made (SigV2's
+/// `Expires` is even unsigned seconds since 1970).
+pub const FIRST_YEAR: i32 = 1970;
+/// The last year whose dates `YYYYMMDD` can write (and `time` can hold
+/// without its `large-dates` feature); a URL must also expire by its end.
+pub const LAST_YEAR: i32 = 9999;
+/// 9999-12-31T23:59:59Z, the last instant a URL may last until.
+pub const LAST_UNIX_SECOND: i64 = 253_402_300_799;
+
+/// `time` in UTC, if it falls in the years [`FIRST_YEAR`] to [`LAST_YEAR`]
+/// once converted (`9999-12-31T23:00:00-23:59` is in year 10000 in UTC,
+/// `0000-01-01T00:00:00+23:59` in year -1). Every signing time goes through
+/// this, so no later conversion or format can overflow.
+pub fn utc_signing_time(time: OffsetDateTime) -> Option<OffsetDateTime> {
+    time.checked_to_offset(time::UtcOffset::UTC)
+        .filter(|t| (FIRST_YEAR..=LAST_YEAR).contains(&t.year()))
+}
+
+/// The instant a URL signed at `time` for `seconds` stops working, if it
+/// is no later than [`LAST_UNIX_SECOND`].
+pub fn expiry_end(time: OffsetDateTime, seconds: u32) -> Option<OffsetDateTime> {
+    time.checked_add(time::Duration::seconds(seconds.into()))
+        .filter(|end| end.unix_timestamp() <= LAST_UNIX_SECOND)
+}
+
+/// Why a time cannot be signed: the signing time outside the years
+/// [`FIRST_YEAR`] to [`LAST_YEAR`] (in UTC), or the URL's end after 9999.
+pub fn time_out_of_range(time: OffsetDateTime, seconds: u32) -> crate::error::Error {
+    let shown = time
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "that time".to_owned());
+    crate::error::Error::Usage(match utc_signing_time(time) {
+        None => format!(
+            "the signing time {shown} is outside the years {FIRST_YEAR} to {LAST_YEAR} (in UTC), which SigV4 dates can write (pick a --signing-time between)"
+        ),
+        Some(_) => format!(
+            "a URL signed at {shown} for {seconds} s would expire after 9999-12-31T23:59:59Z (pick an earlier --signing-time or a shorter --expires-in)"
+        ),
+    })
+}
+
 pub const X_AMZ_ALGORITHM: &str = "X-Amz-Algorithm";
 pub const X_AMZ_CREDENTIAL: &str = "X-Amz-Credential";
 pub const X_AMZ_DATE: &str = "X-Amz-Date";
@@ -169,21 +211,22 @@ pub struct Trace {
 }
 
 impl QuerySigner {
-    /// A signer for `credentials` at `time` (which is converted to UTC).
-    pub fn new(credentials: Credentials, time: OffsetDateTime) -> Self {
-        let amz_date = time
-            .to_offset(time::UtcOffset::UTC)
+    /// A signer for `credentials` at `time` (which is converted to UTC);
+    /// `None` when `time` is outside [`utc_signing_time`]'s years, where
+    /// `X-Amz-Date` would be no `YYYYMMDD'T'HHMMSS'Z'` (or not exist).
+    pub fn new(credentials: Credentials, time: OffsetDateTime) -> Option<Self> {
+        let amz_date = utc_signing_time(time)?
             .format(format_description!(
                 "[year][month][day]T[hour][minute][second]Z"
             ))
-            .expect("every date from year 0 to 9999 formats");
-        QuerySigner {
+            .ok()?;
+        Some(QuerySigner {
             credentials,
             date: amz_date[..8].to_owned(),
             amz_date,
             keys: Vec::new(),
             shapes: Vec::new(),
-        }
+        })
     }
 
     /// The `X-Amz-Date` value.
@@ -419,6 +462,39 @@ mod tests {
             ),
             time,
         )
+        .unwrap()
+    }
+
+    /// Signing times outside 1970..=9999 in UTC, however they are written,
+    /// make no signer (they used to panic or sign `X-Amz-Date=-0001...`).
+    #[test]
+    fn signing_times_outside_1970_to_9999_in_utc_make_no_signer() {
+        let creds = || Credentials::new("AKID", "SECRET");
+        for bad in [
+            datetime!(9999-12-31 23:00:00 -23:59),
+            datetime!(0000-01-01 00:00:00 +23:59),
+            datetime!(1969-12-31 23:59:59 UTC),
+            datetime!(1970-01-01 00:30:00 +01:00),
+        ] {
+            assert!(utc_signing_time(bad).is_none(), "{bad}");
+            assert!(QuerySigner::new(creds(), bad).is_none(), "{bad}");
+        }
+        let ok = QuerySigner::new(creds(), datetime!(9999-12-31 23:00:00 +23:59)).unwrap();
+        assert_eq!(ok.amz_date(), "99991230T230100Z");
+        let ok = QuerySigner::new(creds(), datetime!(1970-01-01 00:00:00 UTC)).unwrap();
+        assert_eq!(ok.amz_date(), "19700101T000000Z");
+    }
+
+    #[test]
+    fn expiry_end_stops_at_the_last_second_of_9999() {
+        let last = datetime!(9999-12-31 23:59:59 UTC);
+        assert_eq!(last.unix_timestamp(), LAST_UNIX_SECOND);
+        assert_eq!(
+            expiry_end(datetime!(9999-12-31 22:59:59 UTC), 3600),
+            Some(last)
+        );
+        assert_eq!(expiry_end(datetime!(9999-12-31 23:00:00 UTC), 3600), None);
+        assert_eq!(expiry_end(last, u32::MAX), None);
     }
 
     /// AWS's published example of S3 query authentication ("Authenticating
@@ -542,7 +618,8 @@ mod tests {
             )
             .with_session_token("TOKEN/+=abc"),
             datetime!(2023-11-14 22:13:20 UTC),
-        );
+        )
+        .unwrap();
         let signed = signer.presign(&SignRequest {
             method: "GET",
             origin: "http://localhost:9000",
