@@ -88,7 +88,8 @@ mod tests {
 
     #[test]
     fn controls_c1_and_bidi_become_visible_escapes() {
-        let shown = for_terminal("a\nb\rc\td\x1b]0;x\x07e\u{9b}f\u{202e}g\u{2066}h\u{7f}i\u{2028}").to_string();
+        let shown = for_terminal("a\nb\rc\td\x1b]0;x\x07e\u{9b}f\u{202e}g\u{2066}h\u{7f}i\u{2028}")
+            .to_string();
         assert_eq!(
             shown,
             "a\\nb\\rc\\td\\u{1b}]0;x\\u{7}e\\u{9b}f\\u{202e}g\\u{2066}h\\u{7f}i\\u{2028}"
@@ -98,7 +99,12 @@ mod tests {
 
     #[test]
     fn ordinary_text_and_backslashes_are_kept() {
-        for text in ["C:\\Users\\Zoë Q\\.aws\\config", "profile 日本", "", "a'b\"c"] {
+        for text in [
+            "C:\\Users\\Zoë Q\\.aws\\config",
+            "profile 日本",
+            "",
+            "a'b\"c",
+        ] {
             assert_eq!(for_terminal(text).to_string(), text);
         }
     }
@@ -112,9 +118,6 @@ mod tests {
 
     #[test]
     fn paths_are_escaped_too() {
-        assert_eq!(
-            path(Path::new("/tmp/a\nb")).to_string(),
-            "/tmp/a\\nb"
-        );
+        assert_eq!(path(Path::new("/tmp/a\nb")).to_string(), "/tmp/a\\nb");
     }
 }

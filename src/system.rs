@@ -293,3 +293,52 @@ impl System for MapSystem {
         self.windows
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn var_tells_absent_from_not_unicode() {
+        let sys = MapSystem::new().var("A", "x");
+        assert_eq!(System::var(&sys, "A").unwrap().as_deref(), Some("x"));
+        assert_eq!(System::var(&sys, "B").unwrap(), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let sys = sys.var_os("S", std::ffi::OsStr::from_bytes(b"k\xff"));
+            let err = System::var(&sys, "S").unwrap_err();
+            assert_eq!(err.exit_code(), crate::error::EXIT_OTHER);
+            assert!(err.to_string().contains("S is not valid UTF-8"), "{err}");
+            assert!(System::var_os(&sys, "S").is_some());
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_helper_reads_end_of_file_on_stdin() {
+        let argv: Vec<String> = [
+            "/bin/sh",
+            "-c",
+            "if read -r l; then echo read; else echo eof; fi",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let out = OsSystem.run(&argv, Duration::from_secs(20)).unwrap();
+        assert_eq!(out.stdout, b"eof\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn output_is_whole_when_the_helper_writes_much_then_exits() {
+        let argv: Vec<String> = ["/bin/sh", "-c", "head -c 300000 /dev/zero; exit 3"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let out = OsSystem.run(&argv, Duration::from_secs(20)).unwrap();
+        assert_eq!(out.stdout.len(), 300_000);
+        assert_eq!(out.code, Some(3));
+        assert!(!out.success);
+    }
+}

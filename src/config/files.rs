@@ -67,7 +67,12 @@ impl SharedFiles {
         for (name, section) in config.unwrap_or_default().sections {
             if name.starts_with("profile") {
                 if let Some(profile) = second_word(&name) {
-                    put(&mut files.config_profiles, &mut profile_at, profile, section);
+                    put(
+                        &mut files.config_profiles,
+                        &mut profile_at,
+                        profile,
+                        section,
+                    );
                 }
             } else if name.starts_with("sso-session") {
                 // Only SSO reads these, and presign does not do SSO.
@@ -228,9 +233,8 @@ pub fn expand_user(sys: &dyn System, path: &OsStr) -> OsString {
     let Some(rest) = bytes.strip_prefix(b"~") else {
         return path.to_owned();
     };
-    let at_separator = rest.is_empty()
-        || rest.starts_with(b"/")
-        || (sys.is_windows() && rest.starts_with(b"\\"));
+    let at_separator =
+        rest.is_empty() || rest.starts_with(b"/") || (sys.is_windows() && rest.starts_with(b"\\"));
     let home = home_dir(sys).and_then(|h| units(&h));
     match home {
         Some(home) if at_separator => {
@@ -433,8 +437,14 @@ mod tests {
             .file("/h/.aws/config", &text);
         let files = SharedFiles::load(&sys).unwrap();
         assert_eq!(files.config_profiles.len(), 5000);
-        assert_eq!(files.config_profile("p4999").unwrap().text("region"), Some("r4999"));
-        assert_eq!(files.config_profile("p7").unwrap().text("region"), Some("late"));
+        assert_eq!(
+            files.config_profile("p4999").unwrap().text("region"),
+            Some("r4999")
+        );
+        assert_eq!(
+            files.config_profile("p7").unwrap().text("region"),
+            Some("late")
+        );
     }
 
     #[test]

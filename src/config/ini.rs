@@ -91,7 +91,13 @@ impl Section {
     pub fn get(&self, name: &str) -> Option<&Value> {
         match self.entries.iter().find(|(k, _)| k == name) {
             Some((_, v)) => Some(v),
-            None => self.defaults.as_deref()?.entries.iter().find(|(k, _)| k == name).map(|(_, v)| v),
+            None => self
+                .defaults
+                .as_deref()?
+                .entries
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v),
         }
     }
 
@@ -552,6 +558,71 @@ mod tests {
         let err = parse("[a]\nk = v\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n").unwrap_err();
         assert_eq!(err.line, 3);
         assert!(!err.to_string().contains("EXAMPLEKEY"));
+    }
+
+    #[test]
+    fn default_section_is_shared_not_copied() {
+        let mut text = String::from("[DEFAULT]\n");
+        for i in 0..500 {
+            text.push_str(&format!("k{i} = v{i}\n"));
+        }
+        for i in 0..500 {
+            text.push_str(&format!("[s{i}]\nown = {i}\n"));
+        }
+        let ini = parse(&text).unwrap();
+        let first = ini.sections[0].1.defaults.as_ref().unwrap();
+        for (_, section) in &ini.sections {
+            assert!(Arc::ptr_eq(first, section.defaults.as_ref().unwrap()));
+            assert_eq!(section.entries.len(), 1);
+        }
+        assert_eq!(text_of(&ini, "s499", "k250"), Some("v250"));
+        assert_eq!(text_of(&ini, "s499", "own"), Some("499"));
+    }
+
+    fn text_of<'a>(ini: &'a Ini, section: &str, key: &str) -> Option<&'a str> {
+        ini.section(section)?.text(key)
+    }
+
+    #[test]
+    fn keys_list_defaults_first_then_own_each_once() {
+        let ini = parse("[DEFAULT]\na = 1\nb = 2\n[s]\nc = 3\nb = own\n").unwrap();
+        let s = ini.section("s").unwrap();
+        assert_eq!(s.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(s.text("b"), Some("own"));
+        // The same section written without [DEFAULT] is equal to it.
+        let flat = parse("[s]\na = 1\nb = own\nc = 3\n").unwrap();
+        assert_eq!(flat.section("s"), Some(s));
+        assert_eq!(format!("{:?}", flat.section("s")), format!("{:?}", Some(s)));
+    }
+
+    #[test]
+    fn update_lays_every_key_inherited_ones_too_over_the_section() {
+        let config = parse("[DEFAULT]\nregion = a\nx = dx\n[p]\nout = json\n").unwrap();
+        let creds = parse("[DEFAULT]\nx = cx\n[p]\nkey = k\n").unwrap();
+        let mut merged = config.section("p").unwrap().clone();
+        merged.update(creds.section("p").unwrap());
+        assert_eq!(merged.text("region"), Some("a"));
+        assert_eq!(merged.text("x"), Some("cx"));
+        assert_eq!(merged.text("key"), Some("k"));
+        assert_eq!(merged.text("out"), Some("json"));
+        assert_eq!(
+            merged.keys().collect::<Vec<_>>(),
+            ["region", "x", "out", "key"]
+        );
+    }
+
+    #[test]
+    fn names_in_errors_are_escaped_for_the_terminal() {
+        let err = parse("[a\u{1b}]2;x]\n[a\u{1b}]2;x]\n").unwrap_err();
+        assert_eq!(err.reason, "section [a\\u{1b}]2;x] appears twice");
+        let err = parse("[s]\nk\u{202e} = 1\nk\u{202e} = 2\n").unwrap_err();
+        assert!(err.reason.contains("'k\\u{202e}'"), "{}", err.reason);
+        let err = parse("[s\u{85}]\nn\u{9b} =\n  bare\n").unwrap_err();
+        assert!(
+            err.reason.contains("'n\\u{9b}' in section [s\\u{85}]"),
+            "{}",
+            err.reason
+        );
     }
 
     #[test]

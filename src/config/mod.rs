@@ -237,10 +237,7 @@ fn endpoint_config(
     };
     let custom = match custom {
         Some((url, source)) => {
-            trail.push(format!(
-                "endpoint: {} (from {source})",
-                for_terminal(&url)
-            ));
+            trail.push(format!("endpoint: {} (from {source})", for_terminal(&url)));
             Some(CustomEndpoint::parse(&url)?)
         }
         None => {
