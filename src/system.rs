@@ -110,7 +110,9 @@ const POLL: Duration = Duration::from_millis(5);
 ///   and at once, as kubectl's exec credential plugins and git credential
 ///   helpers do, and presign's one-line error never quotes them: a helper
 ///   that logs its secret would otherwise have presign repeat it. AWS CLI v2
-///   captures stderr and puts it in its error; presign does not.
+///   captures stderr and puts it in its error; presign does not. (What the
+///   helper writes there is its own output, as if run by hand, so presign
+///   does not escape it.)
 /// - Standard output is read until the helper itself exits, then what is
 ///   already in the pipe is taken and the pipe dropped: a child the helper
 ///   left behind (a daemon, say) that still holds the pipe open does not
