@@ -31,7 +31,10 @@ pub enum Error {
     InvalidExpiry(String),
 
     /// A config or credentials file that exists could not be parsed.
-    #[error("unable to parse config file {path}: {reason} (fix the file or point {env} elsewhere)")]
+    #[error(
+        "unable to parse config file {}: {reason} (fix the file or point {env} elsewhere)",
+        crate::escape::path(path)
+    )]
     ConfigParse {
         path: PathBuf,
         reason: String,
@@ -39,7 +42,7 @@ pub enum Error {
     },
 
     /// A config or credentials file exists but could not be read.
-    #[error("cannot read {path}: {reason}")]
+    #[error("cannot read {}: {reason}", crate::escape::path(path))]
     ConfigRead { path: PathBuf, reason: String },
 
     /// A profile was selected that neither file defines.
@@ -91,6 +94,12 @@ pub enum Error {
     #[error("{0}")]
     EndpointRules(String),
 
+    /// An environment variable that must be text is not valid Unicode.
+    #[error(
+        "the environment variable {0} is not valid UTF-8 text (set it to UTF-8 text, or unset it)"
+    )]
+    NotUnicode(String),
+
     /// Reading input or writing output failed.
     #[error("{0}")]
     Output(#[from] std::io::Error),
@@ -113,6 +122,7 @@ impl Error {
             Error::InvalidRegion(_)
             | Error::InvalidEndpoint(_)
             | Error::EndpointRules(_)
+            | Error::NotUnicode(_)
             | Error::Output(_) => EXIT_OTHER,
         }
     }

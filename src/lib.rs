@@ -49,6 +49,7 @@ pub mod config;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod escape;
 pub mod inspect;
 pub mod operation;
 pub mod post;

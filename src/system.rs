@@ -4,12 +4,18 @@
 //! touching the real home directory.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::error::{Error, Result};
+
 /// What running a `credential_process` command produced.
+///
+/// There is no `stderr`: the helper writes its standard error straight to
+/// presign's (see [`System::run`]).
 #[derive(Debug, Clone)]
 pub struct ProcessOutput {
     /// Whether the command exited with status 0.
@@ -18,21 +24,38 @@ pub struct ProcessOutput {
     pub code: Option<i32>,
     /// Its standard output (may hold secrets: never echo it).
     pub stdout: Vec<u8>,
-    /// Its standard error.
-    pub stderr: Vec<u8>,
 }
 
 /// Access to environment variables, files and processes.
 pub trait System {
-    /// The value of environment variable `name`, if set (possibly empty).
-    fn var(&self, name: &str) -> Option<String>;
+    /// The raw value of environment variable `name`, if set (possibly
+    /// empty), whether or not it is Unicode: for paths.
+    fn var_os(&self, name: &str) -> Option<OsString>;
+
+    /// The value of environment variable `name` as text, `Ok(None)` when it
+    /// is not set. A value that is not valid Unicode is an error that names
+    /// the variable and shows nothing of the value (it may be a secret):
+    /// AWS CLI v2 (Python) reads such a value with surrogate escapes and
+    /// fails with an encoding error (exit 255) once it uses it, where
+    /// reading it as U+FFFD would sign with a key the user never set.
+    fn var(&self, name: &str) -> Result<Option<String>> {
+        match self.var_os(name) {
+            None => Ok(None),
+            Some(value) => value
+                .into_string()
+                .map(Some)
+                .map_err(|_| Error::NotUnicode(name.to_owned())),
+        }
+    }
 
     /// The bytes of the regular file at `path`; `Ok(None)` when there is no
     /// regular file there (AWS CLI treats that as an empty file).
     fn read_file(&self, path: &Path) -> io::Result<Option<Vec<u8>>>;
 
-    /// Runs `argv` with both outputs captured; a command still running after
-    /// `timeout` is killed and reported as [`io::ErrorKind::TimedOut`].
+    /// Runs `argv` with its standard output captured, no standard input and
+    /// presign's standard error; a command still running after `timeout` is
+    /// killed, with every process it started, and reported as
+    /// [`io::ErrorKind::TimedOut`].
     fn run(&self, argv: &[String], timeout: Duration) -> io::Result<ProcessOutput>;
 
     /// Whether paths and the home directory follow Windows rules.
@@ -46,8 +69,8 @@ pub trait System {
 pub struct OsSystem;
 
 impl System for OsSystem {
-    fn var(&self, name: &str) -> Option<String> {
-        std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        std::env::var_os(name)
     }
 
     fn read_file(&self, path: &Path) -> io::Result<Option<Vec<u8>>> {
@@ -60,10 +83,7 @@ impl System for OsSystem {
     }
 
     fn run(&self, argv: &[String], timeout: Duration) -> io::Result<ProcessOutput> {
-        let mut cmd = command(argv)?;
-        // A credential process may prompt (for an MFA code, say).
-        cmd.stdin(Stdio::inherit());
-        run_with_timeout(cmd, timeout)
+        run_with_timeout(command(argv)?, timeout)
     }
 }
 
@@ -76,40 +96,52 @@ fn command(argv: &[String]) -> io::Result<Command> {
     Ok(cmd)
 }
 
+/// How often a running helper is looked at.
+const POLL: Duration = Duration::from_millis(5);
+
 /// Runs `cmd` to its end or until `timeout`, whichever comes first.
+///
+/// - Standard input is null. presign's own standard input is the batch of
+///   keys of `--from -`; a helper that read it would eat URLs (AWS CLI v2
+///   lets the helper inherit stdin, but it reads no batch from there). A
+///   helper that must prompt opens `/dev/tty`, as `ssh` and `sudo` do.
+/// - Standard error is presign's. The helper's messages ("token expired,
+///   run sso login", "touch your security key") reach the user unaltered
+///   and at once, as kubectl's exec credential plugins and git credential
+///   helpers do, and presign's one-line error never quotes them: a helper
+///   that logs its secret would otherwise have presign repeat it. AWS CLI v2
+///   captures stderr and puts it in its error; presign does not. (What the
+///   helper writes there is its own output, as if run by hand, so presign
+///   does not escape it.)
+/// - Standard output is read until the helper itself exits, then what is
+///   already in the pipe is taken and the pipe dropped: a child the helper
+///   left behind (a daemon, say) that still holds the pipe open does not
+///   keep presign waiting.
+/// - On Unix the helper leads a process group of its own, so that on
+///   timeout the whole group is killed (`kill(-pgid, SIGKILL)` through
+///   `rustix`, since this crate has no `unsafe`), not just the direct child
+///   while its `sleep` or `curl` lives on. The cost: a helper outside the
+///   terminal's foreground group that reads `/dev/tty` is stopped until the
+///   timeout; presign bounds it rather than hangs.
 fn run_with_timeout(mut cmd: Command, timeout: Duration) -> io::Result<ProcessOutput> {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd.spawn()?;
+    let mut reader = child.stdout.take().map(Drain::new).transpose()?;
     let deadline = Instant::now() + timeout;
     let status = loop {
+        if let Some(r) = reader.as_mut() {
+            r.read_available()?;
+        }
         if let Some(status) = child.try_wait()? {
             break status;
         }
         if Instant::now() >= deadline {
-            let _ = child.kill();
+            kill_all(&mut child);
             let _ = child.wait();
-            // The readers are left behind: a grandchild may still hold the
-            // pipes open.
             return Err(io::Error::new(
                 io::ErrorKind::TimedOut,
                 format!(
@@ -118,21 +150,103 @@ fn run_with_timeout(mut cmd: Command, timeout: Duration) -> io::Result<ProcessOu
                 ),
             ));
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(POLL);
+    };
+    let stdout = match reader {
+        Some(r) => r.finish()?,
+        None => Vec::new(),
     };
     Ok(ProcessOutput {
         success: status.success(),
         code: status.code(),
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
+        stdout,
     })
+}
+
+/// Kills the helper and, on Unix, every process of its group.
+fn kill_all(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        // The group exists as long as any member does, and its id is the
+        // helper's pid, which cannot be reused while the helper is unreaped.
+        let group = rustix::process::Pid::from_child(child);
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+    }
+    let _ = child.kill();
+}
+
+/// The helper's standard output, read as it comes.
+#[cfg(unix)]
+struct Drain {
+    pipe: std::process::ChildStdout,
+    bytes: Vec<u8>,
+    eof: bool,
+}
+
+#[cfg(unix)]
+impl Drain {
+    fn new(pipe: std::process::ChildStdout) -> io::Result<Self> {
+        // Non-blocking, so that the loop can read what is there, look at
+        // the helper, and never wait on a pipe a grandchild holds.
+        rustix::io::ioctl_fionbio(&pipe, true)?;
+        Ok(Drain {
+            pipe,
+            bytes: Vec::new(),
+            eof: false,
+        })
+    }
+
+    /// Reads everything the pipe holds now.
+    fn read_available(&mut self) -> io::Result<()> {
+        let mut buf = [0u8; 8192];
+        while !self.eof {
+            match self.pipe.read(&mut buf) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.bytes.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Once the helper has exited: what it wrote is all in the pipe by now,
+    /// so one more read takes it; later writers are not waited for.
+    fn finish(mut self) -> io::Result<Vec<u8>> {
+        self.read_available()?;
+        Ok(std::mem::take(&mut self.bytes))
+    }
+}
+
+/// Elsewhere (Windows), a thread reads the pipe to its end.
+#[cfg(not(unix))]
+struct Drain(std::thread::JoinHandle<Vec<u8>>);
+
+#[cfg(not(unix))]
+impl Drain {
+    fn new(mut pipe: std::process::ChildStdout) -> io::Result<Self> {
+        Ok(Drain(std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })))
+    }
+
+    fn read_available(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn finish(self) -> io::Result<Vec<u8>> {
+        Ok(self.0.join().unwrap_or_default())
+    }
 }
 
 /// An in-memory system: a map of variables and a map of files. Processes are
 /// run for real, from `PATH` as the map gives it.
 #[derive(Debug, Default, Clone)]
 pub struct MapSystem {
-    pub vars: HashMap<String, String>,
+    pub vars: HashMap<String, OsString>,
     pub files: HashMap<PathBuf, Vec<u8>>,
     pub windows: bool,
 }
@@ -145,7 +259,13 @@ impl MapSystem {
 
     /// Sets an environment variable.
     pub fn var(mut self, name: &str, value: &str) -> Self {
-        self.vars.insert(name.to_owned(), value.to_owned());
+        self.vars.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Sets an environment variable to a value that need not be Unicode.
+    pub fn var_os(mut self, name: &str, value: impl Into<OsString>) -> Self {
+        self.vars.insert(name.to_owned(), value.into());
         self
     }
 
@@ -157,7 +277,7 @@ impl MapSystem {
 }
 
 impl System for MapSystem {
-    fn var(&self, name: &str) -> Option<String> {
+    fn var_os(&self, name: &str) -> Option<OsString> {
         self.vars.get(name).cloned()
     }
 
@@ -167,11 +287,60 @@ impl System for MapSystem {
 
     fn run(&self, argv: &[String], timeout: Duration) -> io::Result<ProcessOutput> {
         let mut cmd = command(argv)?;
-        cmd.env_clear().envs(&self.vars).stdin(Stdio::null());
+        cmd.env_clear().envs(&self.vars);
         run_with_timeout(cmd, timeout)
     }
 
     fn is_windows(&self) -> bool {
         self.windows
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn var_tells_absent_from_not_unicode() {
+        let sys = MapSystem::new().var("A", "x");
+        assert_eq!(System::var(&sys, "A").unwrap().as_deref(), Some("x"));
+        assert_eq!(System::var(&sys, "B").unwrap(), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let sys = sys.var_os("S", std::ffi::OsStr::from_bytes(b"k\xff"));
+            let err = System::var(&sys, "S").unwrap_err();
+            assert_eq!(err.exit_code(), crate::error::EXIT_OTHER);
+            assert!(err.to_string().contains("S is not valid UTF-8"), "{err}");
+            assert!(System::var_os(&sys, "S").is_some());
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_helper_reads_end_of_file_on_stdin() {
+        let argv: Vec<String> = [
+            "/bin/sh",
+            "-c",
+            "if read -r l; then echo read; else echo eof; fi",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let out = OsSystem.run(&argv, Duration::from_secs(20)).unwrap();
+        assert_eq!(out.stdout, b"eof\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn output_is_whole_when_the_helper_writes_much_then_exits() {
+        let argv: Vec<String> = ["/bin/sh", "-c", "head -c 300000 /dev/zero; exit 3"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let out = OsSystem.run(&argv, Duration::from_secs(20)).unwrap();
+        assert_eq!(out.stdout.len(), 300_000);
+        assert_eq!(out.code, Some(3));
+        assert!(!out.success);
     }
 }

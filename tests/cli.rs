@@ -387,7 +387,9 @@ fn catalogue() -> Vec<Bad> {
         cases.extend([
             bad(
                 "credential_process fails",
-                process("echo 'token service down' >&2; exit 7"),
+                // Its stderr would pass through as a line of its own; see
+                // credential_process_error_never_quotes_the_helpers_stderr.
+                process("exit 7"),
                 253,
                 "status 7",
             ),
@@ -957,4 +959,324 @@ fn negative_offset_signing_time_is_converted_not_panicked() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let form: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(form["fields"]["x-amz-date"], "20260102T030405Z");
+}
+
+// hardening: helpers, config files, environment
+
+/// A run of the binary with `stdin` as its input and extra environment
+/// values that need not be Unicode.
+fn run_with(run: &Run, stdin: &[u8], extra: &[(&str, &std::ffi::OsStr)]) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_presign"))
+        .args(&run.args)
+        .env_clear()
+        .envs(&run.env)
+        .envs(extra.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The `presign: error:` lines of a run's stderr.
+fn error_lines(out: &Output) -> Vec<String> {
+    text(&out.stderr)
+        .lines()
+        .filter(|l| l.starts_with("presign: error:"))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn helper(script: &str) -> Run {
+    Run::new()
+        .file("bin/creds", &format!("#!/bin/sh\n{script}\n"))
+        .file(
+            ".aws/config",
+            "[default]\nregion = eu-west-2\ncredential_process = \"{HOME}/bin/creds\"\n",
+        )
+}
+
+fn helper_doc() -> String {
+    format!(
+        "echo '{{\"Version\": 1, \"AccessKeyId\": \"{AK}\", \"SecretAccessKey\": \"{SECRET}\"}}'"
+    )
+}
+
+/// `--from -` keys are presign's input, not the helper's: a helper that
+/// reads stdin gets end-of-file and every key still gets its URL.
+#[cfg(unix)]
+#[test]
+fn credential_process_gets_no_stdin_so_batch_input_is_kept() {
+    let run = helper(&format!(
+        "read -r line && echo \"got $line\" >> \"$HOME/read\"\n{}",
+        helper_doc()
+    ))
+    .args(&["--from", "-", "--signing-time", FROZEN_RFC3339]);
+    let out = run_with(&run, b"s3://b/k1\ns3://b/k2\ns3://b/k3\n", &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let urls = text(&out.stdout);
+    assert_eq!(urls.lines().count(), 3, "{urls}");
+    for key in ["k1", "k2", "k3"] {
+        assert!(
+            urls.contains(&format!("/b/{key}?")) || urls.contains(&format!("/{key}?")),
+            "{urls}"
+        );
+    }
+    assert!(
+        !run.home.path().join("read").exists(),
+        "the helper read presign's stdin"
+    );
+}
+
+/// Whether process `pid` is gone (or a zombie awaiting its reaper).
+#[cfg(unix)]
+fn gone(pid: &str) -> bool {
+    let out = Command::new("ps")
+        .args(["-o", "stat=", "-p", pid])
+        .output()
+        .unwrap();
+    let stat = text(&out.stdout);
+    stat.trim().is_empty() || stat.trim_start().starts_with('Z')
+}
+
+/// On timeout the helper's whole process group dies, not just the shell:
+/// its `sleep` does not outlive presign.
+#[cfg(unix)]
+#[test]
+fn credential_process_timeout_kills_the_helpers_children() {
+    let run = helper("sleep 60 &\necho $! > \"$HOME/child.pid\"\nwait")
+        .env("PRESIGN_CREDENTIAL_PROCESS_TIMEOUT", "0.5")
+        .args(&["s3://b/k"]);
+    let out = run.output();
+    assert_eq!(out.status.code(), Some(253), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("did not finish within 0.5 s and was killed"));
+    let pid = std::fs::read_to_string(run.home.path().join("child.pid")).unwrap();
+    let pid = pid.trim();
+    // SIGKILL is delivered at once but the kernel may take a moment to end
+    // the process; give it up to five seconds.
+    let dead = (0..100).any(|_| {
+        gone(pid) || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            false
+        }
+    });
+    if !dead {
+        let _ = Command::new("kill").args(["-KILL", pid]).status();
+    }
+    assert!(dead, "the helper's child {pid} outlived the timeout");
+}
+
+/// A helper that exits while a child it started still holds stdout open is
+/// done: presign takes what it printed and does not wait for the child.
+#[cfg(unix)]
+#[test]
+fn credential_process_output_is_taken_when_the_helper_exits_though_its_child_holds_stdout() {
+    // The child keeps the helper's stdout but not stderr, which is
+    // presign's and which this test's own reading would wait on.
+    let run = helper(&format!(
+        "{}\nsleep 60 2>/dev/null &\necho $! > \"$HOME/child.pid\"\nexit 0",
+        helper_doc()
+    ))
+    .env("PRESIGN_CREDENTIAL_PROCESS_TIMEOUT", "20")
+    .args(&["s3://b/k", "--signing-time", FROZEN_RFC3339]);
+    let started = std::time::Instant::now();
+    let out = run.output();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(AK));
+    // Not a timing test of presign: the only alternative outcome is a wait
+    // of 60 s for the child, far above any slow machine.
+    let waited = started.elapsed();
+    if let Ok(pid) = std::fs::read_to_string(run.home.path().join("child.pid")) {
+        let _ = Command::new("kill").arg(pid.trim()).status();
+    }
+    assert!(
+        waited < std::time::Duration::from_secs(30),
+        "waited {waited:?}"
+    );
+}
+
+/// presign's error names the helper and its status but never repeats the
+/// helper's stderr, which went to the user unaltered as lines of its own.
+#[cfg(unix)]
+#[test]
+fn credential_process_error_never_quotes_the_helpers_stderr() {
+    let run = helper(&format!("echo 'debug: using key {SECRET}' >&2\nexit 7")).args(&["s3://b/k"]);
+    let out = run.output();
+    assert_eq!(out.status.code(), Some(253));
+    assert!(out.stdout.is_empty());
+    let errors = error_lines(&out);
+    assert_eq!(errors.len(), 1, "{}", text(&out.stderr));
+    assert!(
+        errors[0].contains("/bin/creds' exited with status 7"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        !errors[0].contains(SECRET) && !errors[0].contains("debug: using"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        text(&out.stderr)
+            .lines()
+            .any(|l| l == format!("debug: using key {SECRET}")),
+        "the helper's own stderr did not pass through: {}",
+        text(&out.stderr)
+    );
+}
+
+/// A config file of many profiles under a big `[DEFAULT]` parses and
+/// resolves as configparser does: inherited keys, own keys over them. (How
+/// fast is measured with scripts/big-config.py, not here.)
+#[test]
+fn config_with_large_default_section_parses_in_linear_memory() {
+    let mut config = format!(
+        "[DEFAULT]\nregion = ap-south-1\naws_access_key_id = {AK}\naws_secret_access_key = {SECRET}\n"
+    );
+    for i in 0..900 {
+        config.push_str(&format!("default_key_{i} = value {i}\n"));
+    }
+    for i in 0..2000 {
+        config.push_str(&format!("[profile p{i}]\n"));
+        if i == 5 {
+            config.push_str("region = eu-north-1\n");
+        }
+    }
+    let run = Run::new().file(".aws/config", &config);
+    for (profile, region) in [
+        ("p1999", "ap-south-1"),
+        ("p5", "eu-north-1"),
+        ("p0", "ap-south-1"),
+    ] {
+        let out = Run {
+            home: tempfile::tempdir().unwrap(),
+            env: run.env.clone(),
+            args: vec![
+                "s3://b/k".to_owned(),
+                "--profile".to_owned(),
+                profile.to_owned(),
+                "--signing-time".to_owned(),
+                FROZEN_RFC3339.to_owned(),
+            ],
+        }
+        .output();
+        assert!(out.status.success(), "{profile}: {}", text(&out.stderr));
+        let url = text(&out.stdout);
+        assert!(
+            url.contains(&format!("%2F{region}%2Fs3%2F")),
+            "{profile}: {url}"
+        );
+        assert!(url.contains(AK), "{url}");
+    }
+}
+
+/// A secret that is not UTF-8 is refused, naming the variable and showing
+/// none of it (AWS CLI v2 fails encoding it too), rather than signed as
+/// U+FFFD.
+#[cfg(unix)]
+#[test]
+fn non_utf8_secret_is_refused() {
+    use std::os::unix::ffi::OsStrExt;
+    let run = Run::new()
+        .env("AWS_ACCESS_KEY_ID", AK)
+        .args(&["s3://b/k", "--region", "eu-west-2"]);
+    let bad = std::ffi::OsStr::from_bytes(b"wJalrXUtnFEMI\xffK7MDENGEXAMPLEKEY");
+    let out = run_with(&run, b"", &[("AWS_SECRET_ACCESS_KEY", bad)]);
+    assert_eq!(out.status.code(), Some(255), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let errors = error_lines(&out);
+    assert_eq!(
+        text(&out.stderr).lines().count(),
+        1,
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        errors[0].contains("AWS_SECRET_ACCESS_KEY") && errors[0].contains("UTF-8"),
+        "{}",
+        errors[0]
+    );
+    assert!(!text(&out.stderr).contains("wJalrXUtnFEMI"));
+}
+
+/// `AWS_CONFIG_FILE` naming a path that is not UTF-8 is read as it is.
+#[cfg(unix)]
+#[test]
+fn non_utf8_config_path_is_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let run = Run::new()
+        .keys()
+        .args(&["s3://b/k", "--signing-time", FROZEN_RFC3339]);
+    let mut path = run.home.path().as_os_str().as_bytes().to_vec();
+    path.extend_from_slice(b"/conf\xff\xfeig");
+    let path = std::ffi::OsStr::from_bytes(&path);
+    std::fs::write(path, "[default]\nregion = eu-central-2\n").unwrap();
+    let out = run_with(&run, b"", &[("AWS_CONFIG_FILE", path)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("%2Feu-central-2%2F"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// Names and paths from the user's input are escaped in errors and in the
+/// `--debug` trail: a newline cannot forge a second error line, an ESC
+/// cannot reach the terminal.
+#[test]
+fn profile_name_with_newline_is_escaped_in_errors() {
+    let forged = "nope\npresign: error: forged \u{1b}]0;title\u{7}";
+    let out = base().args(&["s3://b/k", "--profile", forged]).output();
+    assert_eq!(out.status.code(), Some(253));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\x07'),
+        "{stderr:?}"
+    );
+    assert!(
+        stderr.contains("(nope\\npresign: error: forged \\u{1b}]0;title\\u{7})"),
+        "{stderr}"
+    );
+
+    // A section name quoted in a parse error.
+    let out = obj()
+        .file(
+            ".aws/config",
+            "[a\u{1b}[2J\u{202e}]\n[a\u{1b}[2J\u{202e}]\n",
+        )
+        .output();
+    assert_eq!(out.status.code(), Some(253));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("section [a\\u{1b}[2J\\u{202e}] appears twice"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\u{202e}'),
+        "{stderr:?}"
+    );
+
+    // Paths and profile names in the --debug trail.
+    let out = obj()
+        .env("AWS_SHARED_CREDENTIALS_FILE", "{HOME}/creds\rX")
+        .env("AWS_PROFILE", "p\u{9b}q")
+        .file(".aws/config", "[profile p\u{9b}q]\nregion = eu-west-1\n")
+        .args(&["--debug"])
+        .output();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("/creds\\rX (not found)"), "{stderr}");
+    assert!(
+        stderr.contains("profile: p\\u{9b}q (from AWS_PROFILE)"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\r') && !stderr.contains('\u{9b}'),
+        "{stderr:?}"
+    );
 }

@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 use hmac::{Hmac, KeyInit, Mac};
 use presign::config::{ini, process};
 use presign::endpoint::{AddressingStyle, CustomEndpoint, EndpointConfig};
+use presign::escape::for_terminal;
 use presign::uri::{self, BucketRef, S3Uri};
 use presign::{Credentials, Error, Expiry, ObjectRequest, Presigner};
 use sha2::{Digest, Sha256};
@@ -650,7 +651,8 @@ fn file_lines(text: &str) -> Vec<&str> {
 }
 
 /// The texts an INI error may quote: every section name and every setting
-/// name (as typed and lower-cased) that a line of the input could hold.
+/// name (as typed and lower-cased) that a line of the input could hold, raw
+/// and escaped for a terminal as the parser quotes them.
 fn ini_names(lines: &[&str]) -> Vec<String> {
     let mut names = Vec::new();
     for line in lines {
@@ -662,11 +664,15 @@ fn ini_names(lines: &[&str]) -> Vec<String> {
             && let Some(close) = rest.rfind(']')
         {
             names.push(rest[..close].to_owned());
+            names.push(for_terminal(&rest[..close]).to_string());
         }
         if let Some(at) = s.find(['=', ':']) {
             let name = s[..at].trim_matches(is_py_space);
             names.push(name.to_owned());
             names.push(name.to_lowercase());
+            // Errors quote names escaped for a terminal.
+            names.push(for_terminal(name).to_string());
+            names.push(for_terminal(&name.to_lowercase()).to_string());
         }
     }
     names
@@ -749,6 +755,10 @@ pub fn ini(data: &[u8]) {
             );
             let shown = e.to_string();
             assert_one_line("ini", &shown);
+            assert!(
+                !shown.chars().any(presign::escape::is_unsafe),
+                "ini error holds a character a terminal acts on: {shown:?}"
+            );
             assert_eq!(shown, format!("line {}: {}", e.line, e.reason));
             // The reason is template text and whole section or setting names
             // of the input: no value or bare line shows.

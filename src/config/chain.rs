@@ -22,6 +22,7 @@ use super::ini::{self, Section};
 use super::process;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
+use crate::escape::{self, for_terminal};
 use crate::secret::SecretString;
 use crate::system::System;
 
@@ -57,14 +58,14 @@ pub fn resolve(sys: &dyn System, files: &SharedFiles, input: &ChainInput) -> Res
             credentials,
             source: format!(
                 "shared credentials file {} [{}]",
-                files.credentials_path.display(),
-                input.profile
+                escape::path(&files.credentials_path),
+                for_terminal(input.profile)
             ),
         }));
     }
     if input.scoped.has("login_session") {
         return Err(Error::NetworkCredentials {
-            profile: input.profile.to_owned(),
+            profile: for_terminal(input.profile).to_string(),
             what: "login_session (aws login)",
         });
     }
@@ -72,7 +73,10 @@ pub fn resolve(sys: &dyn System, files: &SharedFiles, input: &ChainInput) -> Res
         let credentials = process::run(sys, command)?;
         return Ok(Some(Found {
             credentials,
-            source: format!("credential_process of profile {}", input.profile),
+            source: format!(
+                "credential_process of profile {}",
+                for_terminal(input.profile)
+            ),
         }));
     }
     if let Some(section) = files.config_profile(input.profile)
@@ -82,8 +86,8 @@ pub fn resolve(sys: &dyn System, files: &SharedFiles, input: &ChainInput) -> Res
             credentials,
             source: format!(
                 "config file {} (profile {})",
-                files.config_path.display(),
-                input.profile
+                escape::path(&files.config_path),
+                for_terminal(input.profile)
             ),
         }));
     }
@@ -97,30 +101,32 @@ pub fn resolve(sys: &dyn System, files: &SharedFiles, input: &ChainInput) -> Res
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
         "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     ];
-    if container.iter().any(|v| sys.var(v).is_some()) {
+    if container.iter().any(|v| sys.var_os(v).is_some()) {
         return Err(Error::NetworkCredentials {
-            profile: input.profile.to_owned(),
+            profile: for_terminal(input.profile).to_string(),
             what: "the container credentials endpoint (AWS_CONTAINER_CREDENTIALS_*)",
         });
     }
     Ok(None)
 }
 
-fn non_empty(sys: &dyn System, name: &str) -> Option<String> {
-    sys.var(name).filter(|v| !v.is_empty())
+fn non_empty(sys: &dyn System, name: &str) -> Result<Option<String>> {
+    Ok(sys.var(name)?.filter(|v| !v.is_empty()))
 }
 
 fn from_environment(sys: &dyn System) -> Result<Option<Found>> {
-    let Some(access_key_id) = non_empty(sys, "AWS_ACCESS_KEY_ID") else {
+    let Some(access_key_id) = non_empty(sys, "AWS_ACCESS_KEY_ID")? else {
         return Ok(None);
     };
-    let secret = non_empty(sys, "AWS_SECRET_ACCESS_KEY").ok_or(Error::PartialCredentials {
+    let secret = non_empty(sys, "AWS_SECRET_ACCESS_KEY")?.ok_or(Error::PartialCredentials {
         source_name: "env",
         missing: "AWS_SECRET_ACCESS_KEY",
     })?;
-    let token =
-        non_empty(sys, "AWS_SECURITY_TOKEN").or_else(|| non_empty(sys, "AWS_SESSION_TOKEN"));
-    let expiration = non_empty(sys, "AWS_CREDENTIAL_EXPIRATION").and_then(|s| {
+    let token = match non_empty(sys, "AWS_SECURITY_TOKEN")? {
+        Some(token) => Some(token),
+        None => non_empty(sys, "AWS_SESSION_TOKEN")?,
+    };
+    let expiration = non_empty(sys, "AWS_CREDENTIAL_EXPIRATION")?.and_then(|s| {
         time::OffsetDateTime::parse(&s, &time::format_description::well_known::Rfc3339).ok()
     });
     Ok(Some(Found {
@@ -138,19 +144,20 @@ fn refuse_network_sources(sys: &dyn System, files: &SharedFiles, input: &ChainIn
     let p = input.scoped;
     let refuse = |what| {
         Err(Error::NetworkCredentials {
-            profile: input.profile.to_owned(),
+            profile: for_terminal(input.profile).to_string(),
             what,
         })
     };
     let web_identity =
-        p.has("web_identity_token_file") || sys.var("AWS_WEB_IDENTITY_TOKEN_FILE").is_some();
+        p.has("web_identity_token_file") || sys.var_os("AWS_WEB_IDENTITY_TOKEN_FILE").is_some();
     if p.has("role_arn") && !p.has("web_identity_token_file") {
         if let Some(source) = p.text("source_profile")
             && files.merged_profile(source).is_none()
         {
             return Err(Error::InvalidConfig(format!(
-                "the source_profile \"{source}\" of profile \"{}\" does not exist (define it, or fix source_profile)",
-                input.profile
+                "the source_profile \"{}\" of profile \"{}\" does not exist (define it, or fix source_profile)",
+                for_terminal(source),
+                for_terminal(input.profile)
             )));
         }
         return refuse("role_arn (STS AssumeRole)");
@@ -191,7 +198,7 @@ fn from_section(section: &Section, source_name: &'static str) -> Result<Option<C
 
 /// `AWS_CREDENTIAL_FILE`: the EC2 tools' `AWSAccessKeyId=` / `AWSSecretKey=` file.
 fn from_original_ec2_file(sys: &dyn System) -> Result<Option<Found>> {
-    let Some(path) = sys.var("AWS_CREDENTIAL_FILE") else {
+    let Some(path) = sys.var_os("AWS_CREDENTIAL_FILE") else {
         return Ok(None);
     };
     let path = PathBuf::from(files::expand_user(sys, &path));
@@ -220,16 +227,16 @@ fn from_original_ec2_file(sys: &dyn System) -> Result<Option<Found>> {
     })?;
     Ok(Some(Found {
         credentials: Credentials::new(access_key_id, secret),
-        source: format!("AWS_CREDENTIAL_FILE {}", path.display()),
+        source: format!("AWS_CREDENTIAL_FILE {}", escape::path(&path)),
     }))
 }
 
 /// The boto 2 config: `BOTO_CONFIG`, else `/etc/boto.cfg` then `~/.boto`,
 /// section `[Credentials]`.
 fn from_boto_config(sys: &dyn System) -> Result<Option<Found>> {
-    let candidates = match sys.var("BOTO_CONFIG") {
+    let candidates = match sys.var_os("BOTO_CONFIG") {
         Some(path) => vec![path],
-        None => vec!["/etc/boto.cfg".to_owned(), "~/.boto".to_owned()],
+        None => vec!["/etc/boto.cfg".into(), "~/.boto".into()],
     };
     for candidate in candidates {
         let path = PathBuf::from(files::expand_user(
@@ -255,7 +262,7 @@ fn from_boto_config(sys: &dyn System) -> Result<Option<Found>> {
                     session_token: None,
                     ..credentials
                 },
-                source: format!("boto config {}", path.display()),
+                source: format!("boto config {}", escape::path(&path)),
             }));
         }
     }

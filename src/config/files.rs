@@ -12,6 +12,8 @@
 //! - A profile present in both files is the config one with the credentials
 //!   file's keys laid over it.
 
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 use super::ini::{self, Ini, Section};
@@ -48,6 +50,10 @@ impl SharedFiles {
     pub fn load(sys: &dyn System) -> Result<Self> {
         let config_path = file_path(sys, CONFIG_FILE_ENV, "config");
         let credentials_path = file_path(sys, CREDENTIALS_FILE_ENV, "credentials");
+        // Profile lookups while loading go through an index, so that a file
+        // of many profiles loads in linear time.
+        let mut profile_at = HashMap::new();
+        let mut service_at = HashMap::new();
         let config = read_ini(sys, &config_path, CONFIG_FILE_ENV)?;
         let credentials = read_ini(sys, &credentials_path, CREDENTIALS_FILE_ENV)?;
         let mut files = SharedFiles {
@@ -61,16 +67,26 @@ impl SharedFiles {
         for (name, section) in config.unwrap_or_default().sections {
             if name.starts_with("profile") {
                 if let Some(profile) = second_word(&name) {
-                    put(&mut files.config_profiles, profile, section);
+                    put(
+                        &mut files.config_profiles,
+                        &mut profile_at,
+                        profile,
+                        section,
+                    );
                 }
             } else if name.starts_with("sso-session") {
                 // Only SSO reads these, and presign does not do SSO.
             } else if name.starts_with("services") {
                 if let Some(service) = second_word(&name) {
-                    put(&mut files.services, service, section);
+                    put(&mut files.services, &mut service_at, service, section);
                 }
             } else if name == "default" {
-                put(&mut files.config_profiles, "default".to_owned(), section);
+                put(
+                    &mut files.config_profiles,
+                    &mut profile_at,
+                    "default".to_owned(),
+                    section,
+                );
             }
         }
         Ok(files)
@@ -111,10 +127,18 @@ fn find<'a>(list: &'a [(String, Section)], name: &str) -> Option<&'a Section> {
     list.iter().find(|(n, _)| n == name).map(|(_, s)| s)
 }
 
-fn put(list: &mut Vec<(String, Section)>, name: String, section: Section) {
-    match list.iter_mut().find(|(n, _)| *n == name) {
-        Some(slot) => slot.1 = section,
-        None => list.push((name, section)),
+fn put(
+    list: &mut Vec<(String, Section)>,
+    at: &mut HashMap<String, usize>,
+    name: String,
+    section: Section,
+) {
+    match at.get(&name) {
+        Some(&i) => list[i].1 = section,
+        None => {
+            at.insert(name.clone(), list.len());
+            list.push((name, section));
+        }
     }
 }
 
@@ -124,12 +148,14 @@ fn second_word(header: &str) -> Option<String> {
     (words.len() == 2).then(|| words.swap_remove(1))
 }
 
+/// The path a variable names (read as it is, Unicode or not, as Python's
+/// `os.environ` hands botocore any bytes), else `~/.aws/NAME`.
 fn file_path(sys: &dyn System, env: &str, default_name: &str) -> PathBuf {
-    match sys.var(env) {
+    match sys.var_os(env) {
         Some(path) => PathBuf::from(expand_user(sys, &expand_vars(sys, &path))),
         None => {
             let default = format!("~/.aws/{default_name}");
-            PathBuf::from(expand_user(sys, &default))
+            PathBuf::from(expand_user(sys, OsStr::new(&default)))
         }
     }
 }
@@ -158,65 +184,111 @@ fn read_ini(sys: &dyn System, path: &Path, env: &'static str) -> Result<Option<I
 
 /// The home directory as Python's `os.path.expanduser` finds it: `HOME`, or
 /// on Windows `USERPROFILE`, then `HOMEDRIVE` + `HOMEPATH`.
-pub fn home_dir(sys: &dyn System) -> Option<String> {
+pub fn home_dir(sys: &dyn System) -> Option<OsString> {
     if sys.is_windows() {
-        if let Some(profile) = sys.var("USERPROFILE") {
+        if let Some(profile) = sys.var_os("USERPROFILE") {
             return Some(profile);
         }
-        let path = sys.var("HOMEPATH")?;
-        let drive = sys.var("HOMEDRIVE").unwrap_or_default();
-        return Some(format!("{drive}{path}"));
+        let path = sys.var_os("HOMEPATH")?;
+        let mut home = sys.var_os("HOMEDRIVE").unwrap_or_default();
+        home.push(path);
+        return Some(home);
     }
-    sys.var("HOME")
+    sys.var_os("HOME")
+}
+
+/// A path's code units, on which `~` and `$` are found: bytes on Unix,
+/// where a path is any bytes; elsewhere the UTF-8 of a path that is Unicode
+/// (`None` for one that is not, which is then used as it is).
+fn units(path: &OsStr) -> Option<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(path.as_bytes().to_vec())
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_str().map(|s| s.as_bytes().to_vec())
+    }
+}
+
+/// The inverse of [`units`].
+fn from_units(units: Vec<u8>) -> Option<OsString> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        Some(OsString::from_vec(units))
+    }
+    #[cfg(not(unix))]
+    {
+        String::from_utf8(units).ok().map(OsString::from)
+    }
 }
 
 /// Expands a leading `~` (alone or before a separator) to the home directory.
-pub fn expand_user(sys: &dyn System, path: &str) -> String {
-    let Some(rest) = path.strip_prefix('~') else {
+pub fn expand_user(sys: &dyn System, path: &OsStr) -> OsString {
+    let Some(bytes) = units(path) else {
+        return path.to_owned();
+    };
+    let Some(rest) = bytes.strip_prefix(b"~") else {
         return path.to_owned();
     };
     let at_separator =
-        rest.is_empty() || rest.starts_with('/') || (sys.is_windows() && rest.starts_with('\\'));
-    match home_dir(sys) {
+        rest.is_empty() || rest.starts_with(b"/") || (sys.is_windows() && rest.starts_with(b"\\"));
+    let home = home_dir(sys).and_then(|h| units(&h));
+    match home {
         Some(home) if at_separator => {
-            let home = home.trim_end_matches('/');
-            let home = if home.is_empty() { "/" } else { home };
-            if home == "/" && rest.starts_with('/') {
-                rest.to_owned()
-            } else {
-                format!("{home}{rest}")
+            let mut home = home.as_slice();
+            while let Some(shorter) = home.strip_suffix(b"/") {
+                home = shorter;
             }
+            let home: &[u8] = if home.is_empty() { b"/" } else { home };
+            let joined = if home == b"/" && rest.starts_with(b"/") {
+                rest.to_vec()
+            } else {
+                [home, rest].concat()
+            };
+            from_units(joined).unwrap_or_else(|| path.to_owned())
         }
         _ => path.to_owned(),
     }
 }
 
 /// Expands `$NAME` and `${NAME}` of variables that are set; leaves the rest.
-pub fn expand_vars(sys: &dyn System, path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut rest = path;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
+pub fn expand_vars(sys: &dyn System, path: &OsStr) -> OsString {
+    let Some(bytes) = units(path) else {
+        return path.to_owned();
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes.as_slice();
+    while let Some(at) = rest.iter().position(|&b| b == b'$') {
+        out.extend_from_slice(&rest[..at]);
         let after = &rest[at + 1..];
-        let (name, consumed) = if let Some(braced) = after.strip_prefix('{') {
-            match braced.find('}') {
+        let (name, consumed) = if let Some(braced) = after.strip_prefix(b"{") {
+            match braced.iter().position(|&b| b == b'}') {
                 Some(end) => (&braced[..end], end + 2),
-                None => ("", 0),
+                None => (&b""[..], 0),
             }
         } else {
             let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .iter()
+                .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
                 .unwrap_or(after.len());
             (&after[..end], end)
         };
-        match sys.var(name) {
-            Some(value) if !name.is_empty() => out.push_str(&value),
-            _ => out.push_str(&rest[at..at + 1 + consumed]),
+        let value = std::str::from_utf8(name)
+            .ok()
+            .filter(|n| !n.is_empty())
+            .and_then(|n| sys.var_os(n))
+            .and_then(|v| units(&v));
+        match value {
+            Some(value) => out.extend_from_slice(&value),
+            None => out.extend_from_slice(&rest[at..at + 1 + consumed]),
         }
         rest = &rest[at + 1 + consumed..];
     }
-    out.push_str(rest);
-    out
+    out.extend_from_slice(rest);
+    from_units(out).unwrap_or_else(|| path.to_owned())
 }
 
 #[cfg(test)]
@@ -243,11 +315,11 @@ mod tests {
             .var("HOMEDRIVE", "D:")
             .var("HOMEPATH", "\\Users\\u");
         sys.windows = true;
-        assert_eq!(home_dir(&sys).as_deref(), Some("D:\\Users\\u"));
+        assert_eq!(home_dir(&sys), Some("D:\\Users\\u".into()));
         let sys = sys.var("USERPROFILE", "C:\\Users\\Zoë Q");
-        assert_eq!(home_dir(&sys).as_deref(), Some("C:\\Users\\Zoë Q"));
+        assert_eq!(home_dir(&sys), Some("C:\\Users\\Zoë Q".into()));
         assert_eq!(
-            expand_user(&sys, "~/.aws/config"),
+            expand_user(&sys, "~/.aws/config".as_ref()),
             "C:\\Users\\Zoë Q/.aws/config"
         );
     }
@@ -255,11 +327,15 @@ mod tests {
     #[test]
     fn env_paths_expand_variables_and_tilde() {
         let sys = MapSystem::new().var("HOME", "/h").var("DIR", "/etc/x");
-        assert_eq!(expand_vars(&sys, "$DIR/config"), "/etc/x/config");
-        assert_eq!(expand_vars(&sys, "${DIR}c"), "/etc/xc");
-        assert_eq!(expand_vars(&sys, "$NOPE/c$"), "$NOPE/c$");
-        assert_eq!(expand_user(&sys, "~/c"), "/h/c");
-        assert_eq!(expand_user(&sys, "~other/c"), "~other/c");
+        let vars = |p: &str| expand_vars(&sys, p.as_ref());
+        let user = |p: &str| expand_user(&sys, p.as_ref());
+        assert_eq!(vars("$DIR/config"), "/etc/x/config");
+        assert_eq!(vars("${DIR}c"), "/etc/xc");
+        assert_eq!(vars("$NOPE/c$"), "$NOPE/c$");
+        assert_eq!(vars("${DIR"), "${DIR");
+        assert_eq!(user("~/c"), "/h/c");
+        assert_eq!(user("~other/c"), "~other/c");
+        assert_eq!(user("~"), "/h");
     }
 
     #[test]
@@ -322,6 +398,53 @@ mod tests {
             .unwrap();
         assert_eq!(p.text("region"), Some("b"));
         assert_eq!(p.text("output"), Some("json"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn paths_that_are_not_unicode_are_used_byte_for_byte() {
+        use std::os::unix::ffi::OsStrExt;
+        let home = OsStr::from_bytes(b"/h\xff");
+        let sys = MapSystem::new()
+            .var_os("HOME", home)
+            .var_os("AWS_CONFIG_FILE", OsStr::from_bytes(b"~/c\xfe$D"))
+            .var_os("D", OsStr::from_bytes(b"\xfd"))
+            .file(
+                PathBuf::from(OsStr::from_bytes(b"/h\xff/c\xfe\xfd")),
+                "[default]\nregion = eu-west-3\n",
+            );
+        let files = SharedFiles::load(&sys).unwrap();
+        assert!(files.config_found);
+        assert_eq!(
+            files.config_profile("default").unwrap().text("region"),
+            Some("eu-west-3")
+        );
+        assert_eq!(
+            files.credentials_path,
+            Path::new(OsStr::from_bytes(b"/h\xff/.aws/credentials"))
+        );
+    }
+
+    #[test]
+    fn many_profiles_load_and_the_later_duplicate_wins() {
+        let mut text = String::new();
+        for i in 0..5000 {
+            text.push_str(&format!("[profile p{i}]\nregion = r{i}\n"));
+        }
+        text.push_str("[profile \"p7\"]\nregion = late\n");
+        let sys = MapSystem::new()
+            .var("HOME", "/h")
+            .file("/h/.aws/config", &text);
+        let files = SharedFiles::load(&sys).unwrap();
+        assert_eq!(files.config_profiles.len(), 5000);
+        assert_eq!(
+            files.config_profile("p4999").unwrap().text("region"),
+            Some("r4999")
+        );
+        assert_eq!(
+            files.config_profile("p7").unwrap().text("region"),
+            Some("late")
+        );
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //!   blank lines inside a value are kept, trailing ones are dropped;
 //! - a value that starts with a newline (`s3 =` then indented lines) is a
 //!   nested table: each line splits at its first `=`, nested keys keep case;
-//! - `[DEFAULT]` is not a section but defaults inherited by every section;
+//! - `[DEFAULT]` is not a section but defaults inherited by every section
+//!   (kept once and looked up as a fallback, so parsing stays linear);
 //! - strict: the same section twice, the same key twice in a section, a key
 //!   before any section, a line that is neither, or a nested line without `=`
 //!   make the whole file unreadable ("Unable to parse config file").
@@ -20,7 +21,11 @@
 //! The `configparser` crate accepts several of these files silently (see
 //! `tests/configparser_crate.rs`), which is why this module exists.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
+
+use crate::escape::for_terminal;
 
 /// One value of a section: plain text, or the nested table of `key =` followed
 /// by indented `name = value` lines.
@@ -66,16 +71,34 @@ impl fmt::Debug for Value {
     }
 }
 
-/// A section with the `[DEFAULT]` keys it inherits already merged in.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A section: its own keys, and the `[DEFAULT]` keys it inherits.
+///
+/// The defaults are shared, not copied: every section of a file points at
+/// one `[DEFAULT]` and falls back to it on lookup, as Python's
+/// `configparser` does (`ChainMap` of the section and the defaults). Copying
+/// them into each section made a file of many profiles and a big
+/// `[DEFAULT]` cost time and memory in their product.
+#[derive(Clone, Default)]
 pub struct Section {
+    /// Own keys, in file order, each once.
     entries: Vec<(String, Value)>,
+    /// The keys of `[DEFAULT]`, below the own ones.
+    defaults: Option<Arc<Section>>,
 }
 
 impl Section {
     /// The value of key `name` (keys are stored lower-cased).
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.entries.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        match self.entries.iter().find(|(k, _)| k == name) {
+            Some((_, v)) => Some(v),
+            None => self
+                .defaults
+                .as_deref()?
+                .entries
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v),
+        }
     }
 
     /// The plain-text value of key `name`.
@@ -96,16 +119,62 @@ impl Section {
         }
     }
 
-    /// Every key of this section, in file order.
+    /// Every key of this section, each once: the inherited `[DEFAULT]` keys
+    /// first, in their order, then the section's own others, in file order
+    /// (the order of a copy of the defaults updated with the section).
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(k, _)| k.as_str())
+        // `[DEFAULT]` itself inherits nothing, so its own keys are all.
+        let defaults = self.defaults.as_deref().map(|d| &d.entries);
+        let inherited = defaults.into_iter().flatten().map(|(k, _)| k.as_str());
+        let shadowed: HashSet<&str> = inherited.clone().collect();
+        let own = self
+            .entries
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(move |k| !shadowed.contains(k));
+        inherited.chain(own)
     }
 
-    /// Copies every key of `other` over this section's.
+    /// Copies every key of `other`, inherited ones too, over this
+    /// section's, in time linear in both.
     pub fn update(&mut self, other: &Section) {
-        for (k, v) in &other.entries {
-            self.set(k.clone(), v.clone());
+        let mut at: HashMap<String, usize> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (k.clone(), i))
+            .collect();
+        for key in other.keys() {
+            let Some(value) = other.get(key) else {
+                continue;
+            };
+            match at.get(key) {
+                Some(&i) => self.entries[i].1 = value.clone(),
+                None => {
+                    at.insert(key.to_owned(), self.entries.len());
+                    self.entries.push((key.to_owned(), value.clone()));
+                }
+            }
         }
+    }
+}
+
+/// Two sections are equal when they hold the same keys in the same order
+/// with the same values, however those are stored.
+impl PartialEq for Section {
+    fn eq(&self, other: &Self) -> bool {
+        self.keys().eq(other.keys()) && self.keys().all(|k| self.get(k) == other.get(k))
+    }
+}
+
+impl Eq for Section {}
+
+// Keys in order, values as `Value`'s `Debug` shows them (never their text).
+impl fmt::Debug for Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.keys().filter_map(|k| self.get(k).map(|v| (k, v))))
+            .finish()
     }
 }
 
@@ -126,7 +195,8 @@ impl Ini {
 }
 
 /// Why a file could not be parsed. It names the line but never quotes it:
-/// a malformed line may be a pasted secret.
+/// a malformed line may be a pasted secret. The section and setting names it
+/// does quote are escaped for a terminal ([`for_terminal`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {reason}")]
 pub struct ParseError {
@@ -204,30 +274,34 @@ struct RawSection {
     name: String,
     /// Name, lines of the value, and the line number where it starts.
     options: Vec<(String, Vec<String>, usize)>,
+    /// The names in `options`, to refuse a second one at once.
+    seen: HashSet<String>,
 }
 
 impl RawSection {
-    fn option_mut(&mut self, name: &str) -> Option<&mut Vec<String>> {
-        self.options
-            .iter_mut()
-            .find(|(k, _, _)| k == name)
-            .map(|(_, v, _)| v)
+    fn new(name: &str) -> Self {
+        RawSection {
+            name: name.to_owned(),
+            options: Vec::new(),
+            seen: HashSet::new(),
+        }
     }
 }
 
-/// Parses the text of a config or credentials file.
+/// Parses the text of a config or credentials file, in time and memory
+/// linear in its size: sections and settings are found through hash sets,
+/// a continuation line goes to the setting being read by position, and
+/// `[DEFAULT]` is kept once and shared by every section.
 pub fn parse(text: &str) -> Result<Ini, ParseError> {
-    let mut defaults = RawSection {
-        name: DEFAULT_SECTION.to_owned(),
-        options: Vec::new(),
-    };
+    let mut defaults = RawSection::new(DEFAULT_SECTION);
     let mut sections: Vec<RawSection> = Vec::new();
+    let mut section_at: HashMap<String, usize> = HashMap::new();
     // Where the current section lives: None before any header, Some(None) for
     // [DEFAULT], Some(Some(i)) for sections[i].
     let mut current: Option<Option<usize>> = None;
-    let mut option: Option<String> = None;
+    // The setting being read, as its index in the current section's options.
+    let mut option: Option<usize> = None;
     let mut indent_level = 0usize;
-    let mut seen_options: Vec<(String, String)> = Vec::new();
 
     for (index, line) in file_lines(text).enumerate() {
         let lineno = index + 1;
@@ -237,30 +311,26 @@ pub fn parse(text: &str) -> Result<Ini, ParseError> {
 
         if value.is_empty() {
             // A blank line inside a value is part of it; a comment is not.
-            if !is_comment && let (Some(cur), Some(name)) = (current, option.as_deref()) {
+            if !is_comment && let (Some(cur), Some(at)) = (current, option) {
                 let sect = match cur {
                     None => &mut defaults,
                     Some(i) => &mut sections[i],
                 };
-                if let Some(lines) = sect.option_mut(name) {
-                    lines.push(String::new());
-                }
+                sect.options[at].1.push(String::new());
             }
             continue;
         }
 
         let cur_indent = line.find(|c: char| !is_py_space(c)).unwrap_or(0);
         let cur_indent = line[..cur_indent].chars().count();
-        if let (Some(cur), Some(name)) = (current, option.as_deref())
+        if let (Some(cur), Some(at)) = (current, option)
             && cur_indent > indent_level
         {
             let sect = match cur {
                 None => &mut defaults,
                 Some(i) => &mut sections[i],
             };
-            if let Some(lines) = sect.option_mut(name) {
-                lines.push(value.to_owned());
-            }
+            sect.options[at].1.push(value.to_owned());
             continue;
         }
         indent_level = cur_indent;
@@ -269,16 +339,14 @@ pub fn parse(text: &str) -> Result<Ini, ParseError> {
             option = None;
             if header == DEFAULT_SECTION {
                 current = Some(None);
-            } else if sections.iter().any(|s| s.name == header) {
+            } else if section_at.contains_key(header) {
                 return Err(ParseError {
                     line: lineno,
-                    reason: format!("section [{header}] appears twice"),
+                    reason: format!("section [{}] appears twice", for_terminal(header)),
                 });
             } else {
-                sections.push(RawSection {
-                    name: header.to_owned(),
-                    options: Vec::new(),
-                });
+                section_at.insert(header.to_owned(), sections.len());
+                sections.push(RawSection::new(header));
                 current = Some(Some(sections.len() - 1));
             }
             continue;
@@ -307,25 +375,27 @@ pub fn parse(text: &str) -> Result<Ini, ParseError> {
             None => &mut defaults,
             Some(i) => &mut sections[i],
         };
-        let key = (sect.name.clone(), name.clone());
-        if seen_options.contains(&key) {
+        if !sect.seen.insert(name.clone()) {
             return Err(ParseError {
                 line: lineno,
-                reason: format!("setting '{name}' appears twice in section [{}]", sect.name),
+                reason: format!(
+                    "setting '{}' appears twice in section [{}]",
+                    for_terminal(&name),
+                    for_terminal(&sect.name)
+                ),
             });
         }
-        seen_options.push(key);
         let val = py_strip(&value[at + 1..]).to_owned();
-        sect.options.push((name.clone(), vec![val], lineno));
-        option = Some(name);
+        option = Some(sect.options.len());
+        sect.options.push((name, vec![val], lineno));
     }
 
-    let defaults = finish_section(defaults)?;
+    let defaults = finish_section(defaults, None)?;
+    let defaults = (!defaults.entries.is_empty()).then(|| Arc::new(defaults));
     let mut ini = Ini::default();
     for raw in sections {
         let name = raw.name.clone();
-        let mut section = defaults.clone();
-        section.update(&finish_section(raw)?);
+        let section = finish_section(raw, defaults.clone())?;
         ini.sections.push((name, section));
     }
     Ok(ini)
@@ -339,8 +409,13 @@ fn section_header(value: &str) -> Option<&str> {
     (close > 0).then(|| &rest[..close])
 }
 
-fn finish_section(raw: RawSection) -> Result<Section, ParseError> {
-    let mut section = Section::default();
+fn finish_section(raw: RawSection, defaults: Option<Arc<Section>>) -> Result<Section, ParseError> {
+    let mut section = Section {
+        entries: Vec::with_capacity(raw.options.len()),
+        defaults,
+    };
+    // Names are unique here (the parser refused a second one), so each is
+    // pushed, not looked up.
     for (name, lines, line) in raw.options {
         let joined = lines.join("\n");
         let joined = joined.trim_end_matches(is_py_space);
@@ -348,14 +423,15 @@ fn finish_section(raw: RawSection) -> Result<Section, ParseError> {
             Value::Nested(parse_nested(joined).ok_or_else(|| ParseError {
                 line,
                 reason: format!(
-                    "a line of the nested setting '{name}' in section [{}] has no '='",
-                    raw.name
+                    "a line of the nested setting '{}' in section [{}] has no '='",
+                    for_terminal(&name),
+                    for_terminal(&raw.name)
                 ),
             })?)
         } else {
             Value::Text(joined.to_owned())
         };
-        section.set(name, value);
+        section.entries.push((name, value));
     }
     Ok(section)
 }
@@ -482,6 +558,71 @@ mod tests {
         let err = parse("[a]\nk = v\nwJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n").unwrap_err();
         assert_eq!(err.line, 3);
         assert!(!err.to_string().contains("EXAMPLEKEY"));
+    }
+
+    #[test]
+    fn default_section_is_shared_not_copied() {
+        let mut text = String::from("[DEFAULT]\n");
+        for i in 0..500 {
+            text.push_str(&format!("k{i} = v{i}\n"));
+        }
+        for i in 0..500 {
+            text.push_str(&format!("[s{i}]\nown = {i}\n"));
+        }
+        let ini = parse(&text).unwrap();
+        let first = ini.sections[0].1.defaults.as_ref().unwrap();
+        for (_, section) in &ini.sections {
+            assert!(Arc::ptr_eq(first, section.defaults.as_ref().unwrap()));
+            assert_eq!(section.entries.len(), 1);
+        }
+        assert_eq!(text_of(&ini, "s499", "k250"), Some("v250"));
+        assert_eq!(text_of(&ini, "s499", "own"), Some("499"));
+    }
+
+    fn text_of<'a>(ini: &'a Ini, section: &str, key: &str) -> Option<&'a str> {
+        ini.section(section)?.text(key)
+    }
+
+    #[test]
+    fn keys_list_defaults_first_then_own_each_once() {
+        let ini = parse("[DEFAULT]\na = 1\nb = 2\n[s]\nc = 3\nb = own\n").unwrap();
+        let s = ini.section("s").unwrap();
+        assert_eq!(s.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(s.text("b"), Some("own"));
+        // The same section written without [DEFAULT] is equal to it.
+        let flat = parse("[s]\na = 1\nb = own\nc = 3\n").unwrap();
+        assert_eq!(flat.section("s"), Some(s));
+        assert_eq!(format!("{:?}", flat.section("s")), format!("{:?}", Some(s)));
+    }
+
+    #[test]
+    fn update_lays_every_key_inherited_ones_too_over_the_section() {
+        let config = parse("[DEFAULT]\nregion = a\nx = dx\n[p]\nout = json\n").unwrap();
+        let creds = parse("[DEFAULT]\nx = cx\n[p]\nkey = k\n").unwrap();
+        let mut merged = config.section("p").unwrap().clone();
+        merged.update(creds.section("p").unwrap());
+        assert_eq!(merged.text("region"), Some("a"));
+        assert_eq!(merged.text("x"), Some("cx"));
+        assert_eq!(merged.text("key"), Some("k"));
+        assert_eq!(merged.text("out"), Some("json"));
+        assert_eq!(
+            merged.keys().collect::<Vec<_>>(),
+            ["region", "x", "out", "key"]
+        );
+    }
+
+    #[test]
+    fn names_in_errors_are_escaped_for_the_terminal() {
+        let err = parse("[a\u{1b}]2;x]\n[a\u{1b}]2;x]\n").unwrap_err();
+        assert_eq!(err.reason, "section [a\\u{1b}]2;x] appears twice");
+        let err = parse("[s]\nk\u{202e} = 1\nk\u{202e} = 2\n").unwrap_err();
+        assert!(err.reason.contains("'k\\u{202e}'"), "{}", err.reason);
+        let err = parse("[s\u{85}]\nn\u{9b} =\n  bare\n").unwrap_err();
+        assert!(
+            err.reason.contains("'n\\u{9b}' in section [s\\u{85}]"),
+            "{}",
+            err.reason
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod shlex;
 use crate::credentials::Credentials;
 use crate::endpoint::{AddressingStyle, CustomEndpoint, EndpointConfig, url};
 use crate::error::{Error, Result};
+use crate::escape::{self, for_terminal};
 use crate::system::System;
 use files::SharedFiles;
 use ini::Section;
@@ -69,20 +70,20 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
     let found = |f: bool| if f { "read" } else { "not found" };
     trail.push(format!(
         "config file: {} ({})",
-        files.config_path.display(),
+        escape::path(&files.config_path),
         found(files.config_found)
     ));
     trail.push(format!(
         "credentials file: {} ({})",
-        files.credentials_path.display(),
+        escape::path(&files.credentials_path),
         found(files.credentials_found)
     ));
 
     let (profile, profile_source) = match &overrides.profile {
         Some(p) => (Some(p.clone()), "--profile"),
-        None => match sys.var("AWS_PROFILE") {
+        None => match sys.var("AWS_PROFILE")? {
             Some(p) => (Some(p), "AWS_PROFILE"),
-            None => match sys.var("AWS_DEFAULT_PROFILE") {
+            None => match sys.var("AWS_DEFAULT_PROFILE")? {
                 Some(p) => (Some(p), "AWS_DEFAULT_PROFILE"),
                 None => (None, "no --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE"),
             },
@@ -91,12 +92,13 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
     let scoped = match &profile {
         Some(name) => files
             .merged_profile(name)
-            .ok_or_else(|| Error::ProfileNotFound(name.clone()))?,
+            .ok_or_else(|| Error::ProfileNotFound(for_terminal(name).to_string()))?,
         None => files.merged_profile("default").unwrap_or_default(),
     };
     let provider_profile = profile.as_deref().unwrap_or("default");
     trail.push(format!(
-        "profile: {provider_profile} (from {profile_source})"
+        "profile: {} (from {profile_source})",
+        for_terminal(provider_profile)
     ));
 
     let mut credentials_source = String::from("nowhere");
@@ -113,7 +115,7 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
             Some(found) => {
                 trail.push(format!(
                     "credentials: access key {} from {}{}",
-                    found.credentials.access_key_id,
+                    for_terminal(&found.credentials.access_key_id),
                     found.source,
                     if found.credentials.session_token.is_some() {
                         ", with a session token"
@@ -137,7 +139,7 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
         .and_then(|v| v.nested("signature_version"))
         .map(str::to_owned);
     let s3_us_east_1_regional_endpoint =
-        sys.var("AWS_S3_US_EAST_1_REGIONAL_ENDPOINT").or_else(|| {
+        sys.var("AWS_S3_US_EAST_1_REGIONAL_ENDPOINT")?.or_else(|| {
             scoped
                 .text("s3_us_east_1_regional_endpoint")
                 .or_else(|| {
@@ -164,11 +166,11 @@ fn boolean(value: &str) -> bool {
 }
 
 /// An environment variable, else a profile key, as a boolean.
-fn env_or_profile_flag(sys: &dyn System, scoped: &Section, env: &str, key: &str) -> bool {
-    match sys.var(env) {
+fn env_or_profile_flag(sys: &dyn System, scoped: &Section, env: &str, key: &str) -> Result<bool> {
+    Ok(match sys.var(env)? {
         Some(v) => boolean(&v),
         None => scoped.text(key).is_some_and(boolean),
-    }
+    })
 }
 
 fn endpoint_config(
@@ -184,8 +186,8 @@ fn endpoint_config(
     // Region.
     let region_sources = [
         ("--region", overrides.region.clone()),
-        ("AWS_REGION", sys.var("AWS_REGION")),
-        ("AWS_DEFAULT_REGION", sys.var("AWS_DEFAULT_REGION")),
+        ("AWS_REGION", sys.var("AWS_REGION")?),
+        ("AWS_DEFAULT_REGION", sys.var("AWS_DEFAULT_REGION")?),
         (
             "the profile's region",
             scoped.text("region").map(str::to_owned),
@@ -196,7 +198,7 @@ fn endpoint_config(
         .find_map(|(source, value)| value.map(|v| (Some(v), source)))
         .unwrap_or((None, "nowhere: global endpoint, scope us-east-1"));
 
-    let mut fips = env_or_profile_flag(sys, scoped, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint");
+    let mut fips = env_or_profile_flag(sys, scoped, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")?;
     if let Some(r) = &region {
         validate_region(r)?;
         // A FIPS pseudo-region (`fips-us-east-1`, `us-east-1-fips`) turns
@@ -213,7 +215,7 @@ fn endpoint_config(
     ));
 
     // Custom endpoint.
-    let ignore_configured = match sys.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
+    let ignore_configured = match sys.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")? {
         Some(v) => boolean(&v),
         None => scoped
             .text("ignore_configured_endpoint_urls")
@@ -222,7 +224,8 @@ fn endpoint_config(
     let custom = if let Some(url) = &overrides.endpoint_url {
         if url::split(url).is_ok_and(|u| u.scheme.is_empty()) {
             return Err(Error::Usage(format!(
-                "bad value for --endpoint-url \"{url}\": scheme is missing (use http://HOST/ or https://HOST/)"
+                "bad value for --endpoint-url \"{}\": scheme is missing (use http://HOST/ or https://HOST/)",
+                for_terminal(url)
             )));
         }
         Some((url.clone(), "--endpoint-url".to_owned()))
@@ -234,7 +237,7 @@ fn endpoint_config(
     };
     let custom = match custom {
         Some((url, source)) => {
-            trail.push(format!("endpoint: {url} (from {source})"));
+            trail.push(format!("endpoint: {} (from {source})", for_terminal(&url)));
             Some(CustomEndpoint::parse(&url)?)
         }
         None => {
@@ -258,8 +261,8 @@ fn endpoint_config(
             scoped,
             "AWS_USE_DUALSTACK_ENDPOINT",
             "use_dualstack_endpoint",
-        );
-    let use_arn_region = match sys.var("AWS_S3_USE_ARN_REGION") {
+        )?;
+    let use_arn_region = match sys.var("AWS_S3_USE_ARN_REGION")? {
         Some(v) => boolean(&v),
         None => scoped
             .text("s3_use_arn_region")
@@ -290,7 +293,7 @@ fn configured_endpoint(
     scoped: &Section,
 ) -> Result<Option<(String, String)>> {
     for env in ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"] {
-        if let Some(url) = sys.var(env).filter(|v| !v.is_empty()) {
+        if let Some(url) = sys.var(env)?.filter(|v| !v.is_empty()) {
             return Ok(Some((url, env.to_owned())));
         }
     }
@@ -300,14 +303,15 @@ fn configured_endpoint(
             .filter(|s| s.keys().next().is_some())
             .ok_or_else(|| {
                 Error::InvalidConfig(format!(
-                    "the profile uses the services section \"{services}\", which does not exist (add [services {services}] to the config file)"
+                    "the profile uses the services section \"{0}\", which does not exist (add [services {0}] to the config file)",
+                    for_terminal(services)
                 ))
             })?;
         let url = section.get("s3").and_then(|v| v.nested("endpoint_url"));
         if let Some(url) = url.filter(|u| !u.is_empty()) {
             return Ok(Some((
                 url.to_owned(),
-                format!("[services {services}] s3 endpoint_url"),
+                format!("[services {}] s3 endpoint_url", for_terminal(services)),
             )));
         }
     }
@@ -333,7 +337,7 @@ pub fn validate_region(region: &str) -> Result<()> {
     } else {
         Err(Error::InvalidRegion(format!(
             "provided region_name '{}' doesn't match a supported format (a region looks like eu-west-2)",
-            region.escape_debug()
+            for_terminal(region)
         )))
     }
 }

@@ -4,7 +4,9 @@
 //! The command line is split as a POSIX shell would (no shell runs it). The
 //! output must be `{"Version": 1, "AccessKeyId", "SecretAccessKey",
 //! "SessionToken"?, "Expiration"?}`. Errors name what is wrong but never
-//! repeat the command's output, which may hold the very secrets it printed.
+//! repeat the command's output, which may hold the very secrets it printed;
+//! the command gets no standard input and writes its standard error straight
+//! to presign's (`System::run` says why).
 
 use std::time::Duration;
 
@@ -15,6 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use super::shlex;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
+use crate::escape::for_terminal;
 use crate::secret::SecretString;
 use crate::system::System;
 
@@ -25,25 +28,26 @@ pub fn run(sys: &dyn System, command: &str) -> Result<Credentials> {
     if argv.is_empty() {
         return Err(Error::CredentialProcess("the command is empty".to_owned()));
     }
+    let name = for_terminal(&argv[0]);
     let out = sys.run(&argv, timeout(sys)?).map_err(|e| {
         Error::CredentialProcess(match e.kind() {
             std::io::ErrorKind::TimedOut => {
-                format!("'{}' {e} (raise {TIMEOUT_ENV} if it needs longer)", argv[0])
+                format!("'{name}' {e} (raise {TIMEOUT_ENV} if it needs longer)")
             }
-            _ => format!("cannot run '{}': {e}", argv[0]),
+            _ => format!("cannot run '{name}': {e}"),
         })
     })?;
     if !out.success {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let said = stderr.lines().map(str::trim).find(|l| !l.is_empty());
+        // The helper's own stderr has already reached the user through
+        // presign's (see `System::run`); this line never repeats it, since a
+        // helper may log the very secret it failed to hand over.
         let status = out.code.map_or_else(
             || "was killed by a signal".to_owned(),
             |c| format!("exited with status {c}"),
         );
-        return Err(Error::CredentialProcess(match said {
-            Some(line) => format!("'{}' {status}: {}", argv[0], truncate(line, 200)),
-            None => format!("'{}' {status}", argv[0]),
-        }));
+        return Err(Error::CredentialProcess(format!(
+            "'{name}' {status} (what it wrote to stderr, if anything, is above)"
+        )));
     }
     parse_output(&out.stdout)
 }
@@ -54,7 +58,7 @@ pub const TIMEOUT_ENV: &str = "PRESIGN_CREDENTIAL_PROCESS_TIMEOUT";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn timeout(sys: &dyn System) -> Result<Duration> {
-    match sys.var(TIMEOUT_ENV) {
+    match sys.var(TIMEOUT_ENV)? {
         None => Ok(DEFAULT_TIMEOUT),
         Some(text) => text
             .trim()
@@ -65,7 +69,7 @@ fn timeout(sys: &dyn System) -> Result<Duration> {
             .ok_or_else(|| {
                 Error::InvalidConfig(format!(
                     "{TIMEOUT_ENV}={} is not a number of seconds from 0 to 86400",
-                    text.escape_debug()
+                    for_terminal(&text)
                 ))
             }),
     }
