@@ -963,5 +963,46 @@ mod tests {
         );
         assert_eq!(aws_host_region("bucket.s3.amazonaws.com"), None);
         assert_eq!(aws_host_region("localhost:9000"), None);
+        assert_eq!(
+            aws_host_region("bucket.s3-eu-west-1.amazonaws.com").as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            aws_host_region("bucket.s3.cn-north-1.amazonaws.com.cn").as_deref(),
+            Some("cn-north-1")
+        );
+        assert_eq!(aws_host_region("bucket.s3-external-1.amazonaws.com"), None);
+    }
+
+    #[test]
+    fn escape_leaves_no_control_bidi_or_line_break_and_reads_back_unambiguously() {
+        assert!(matches!(escape("plain key/ü.txt"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape("a\\nb\n\r\t\u{1b}[8m\u{7f}\u{85}\u{9b}\u{202e}\u{2066}\u{200f}\u{61c}\u{2028}"),
+            r"a\\nb\n\r\t\u{1b}[8m\u{7f}\u{85}\u{9b}\u{202e}\u{2066}\u{200f}\u{61c}\u{2028}"
+        );
+    }
+
+    #[test]
+    fn the_url_is_read_as_a_browser_reads_it() {
+        // Upper case, a default port, a percent-encoded host: the Host sent
+        // is lower case, without :443, decoded.
+        let odd = URL
+            .replace("https://bucket.s3", "https://BUCK%45T.s3")
+            .replace(".com/", ".com:443/");
+        let ins = decode(&odd).unwrap();
+        assert_eq!(ins.host, "bucket.s3.eu-west-2.amazonaws.com");
+        assert_eq!(ins.endpoint, "https://bucket.s3.eu-west-2.amazonaws.com");
+        let now = at("2026-01-02T03:30:00Z");
+        let v = verify(&ins, &SecretString::from(SECRET), "GET", &[], now).unwrap();
+        assert!(v.valid(), "{v:?}");
+        for bad in [
+            URL.replace("https://", "https://evil.example\\@"),
+            URL.replace("https://", "https://evil.example@"),
+            URL.replace("https://", "https:"),
+            URL.replace(".com/key", ".com\\key"),
+        ] {
+            assert!(decode(&bad).is_err(), "{bad}");
+        }
     }
 }
