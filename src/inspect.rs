@@ -130,6 +130,9 @@ pub struct Inspected {
     pub params: Vec<(String, String)>,
     pub auth: Auth,
     raw_path: String,
+    /// The path as written, when a browser sends another (it removes `.`
+    /// and `..` segments and encodes some characters).
+    typed_path: Option<String>,
     /// Every query pair but the signature, decoded, in URL order.
     signed_pairs: Vec<(String, String)>,
     session_token: Option<String>,
@@ -339,7 +342,7 @@ impl Inspected {
                 out.push_str(pair);
             }
         }
-        if token.is_empty() || percent_decode_str(&out).decode_utf8_lossy().contains(token) {
+        if !token.is_empty() && percent_decode_str(&out).decode_utf8_lossy().contains(token) {
             return "(withheld: the URL carries the session token)".to_owned();
         }
         out
@@ -358,7 +361,7 @@ impl Inspected {
 /// `https://evil.example\@bucket...` to `evil.example`, since WHATWG reads
 /// `\` as `/` where Python's urlsplit does not) and backslashes before the
 /// query.
-fn check_authority(text: &str) -> Result<()> {
+fn check_authority(text: &str) -> Result<&str> {
     let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
     let rest = if lower.starts_with("https://") {
         &text[8..]
@@ -383,7 +386,7 @@ fn check_authority(text: &str) -> Result<()> {
             "it has a backslash before the query, which browsers read as / (so host or path differ from what it shows); percent-encode it as %5C",
         ));
     }
-    Ok(())
+    Ok(&before_query[end..])
 }
 
 /// Decodes `text` as a presigned S3 URL.
@@ -395,7 +398,7 @@ pub fn decode(text: &str) -> Result<Inspected> {
     if text.chars().any(|c| c.is_control() || c == ' ') {
         return Err(bad("it contains spaces or control characters"));
     }
-    check_authority(text)?;
+    let typed_path = check_authority(text)?;
     let mut parsed = ::url::Url::parse(text).map_err(|e| bad(&format!("{e}")))?;
     parsed.set_fragment(None);
     let hostname = match parsed.host() {
@@ -550,6 +553,7 @@ pub fn decode(text: &str) -> Result<Inspected> {
         overrides,
         params,
         auth,
+        typed_path: (typed_path != raw_path).then(|| typed_path.to_owned()),
         raw_path,
         signed_pairs: pairs,
         session_token,
@@ -821,6 +825,23 @@ fn diagnose(
                 "the URL signs header(s) {} that the request must send with the signed values; give them with --header 'NAME: VALUE' to verify",
                 missing.join(", ")
             ));
+        }
+    }
+    if let Some(typed) = &ins.typed_path {
+        let as_typed = Inspected {
+            raw_path: typed.clone(),
+            ..ins.clone()
+        };
+        let v = match &ins.auth {
+            Auth::V4 { .. } => verify_v4(&as_typed, secret, method, headers).ok(),
+            Auth::V2 { .. } => Some(verify_v2(&as_typed, secret, method, headers)),
+        };
+        if v.is_some_and(|v| v.signature_ok) {
+            causes.push(format!(
+                "the signature is for the path as written, {typed}, but browsers and curl send {} (the URL Standard removes . and .. segments): only a client that sends the path as is (curl --path-as-is) can use this URL",
+                ins.raw_path
+            ));
+            return;
         }
     }
     let canonical = canonical_path(&ins.raw_path);

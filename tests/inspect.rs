@@ -805,3 +805,20 @@ fn inspect_json_never_shows_a_lower_case_hex_token() {
         }
     }
 }
+
+#[test]
+fn inspect_verifies_the_path_a_browser_sends() {
+    // AWS CLI signs a key with `..` segments as written; browsers and curl
+    // remove the segments (the URL Standard), so S3 gets another path.
+    let env = creds();
+    let url = signed(&["s3://bucket/k/../x"], &env);
+    assert!(url.contains("/k/../x?"), "{url}");
+    let out = presign(&["inspect", &url, "--verify"], &env, None);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("key:            x\n"), "{text}");
+    assert!(
+        text.contains("likely cause:   the signature is for the path as written, /k/../x, but browsers and curl send /x"),
+        "{text}"
+    );
+}

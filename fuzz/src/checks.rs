@@ -1400,7 +1400,10 @@ fn inspect_signed_url(data: &[u8]) -> Option<(String, bool)> {
         }
         url.insert_str(at, &insert);
     }
-    Some((url, insert.is_empty() && !future))
+    // A key with `.` or `..` segments is signed as written, but browsers
+    // remove them before sending (WHATWG): inspect rightly says invalid.
+    let as_sent = url::Url::parse(&url).is_ok_and(|u| u.as_str() == url);
+    Some((url, insert.is_empty() && !future && as_sent))
 }
 
 /// The library half of [`inspect`].
@@ -1551,7 +1554,11 @@ fn inspect_cli(url: &str, output: &str, method: &str, must_be_valid: bool) {
     });
     if let Some(t) = &token {
         let all = format!("{out}{err}");
-        assert!(!all.contains(t.as_str()), "the session token shows");
+        // (JSON is checked string by string below: its syntax may join two
+        // strings into something a token could be.)
+        if output == "text" {
+            assert!(!all.contains(t.as_str()), "the session token shows");
+        }
         // Nor encoded, with escapes of either case.
         let encoded = encode(t, false).to_ascii_lowercase();
         assert!(

@@ -429,6 +429,9 @@ fn to_text(
     }
     let mut text = String::new();
     for (name, value) in rows {
+        // Again over the whole value, for a token that spans two of the
+        // values it joins ("NAME=VALUE"); the label is fixed text.
+        let value = ins.redact(&value);
         text.push_str(&format!("{:<15} {value}\n", format!("{name}:")));
     }
     if let Some(v) = v.filter(|v| !v.signature_ok) {
