@@ -9,6 +9,8 @@
 //! comparison of signatures takes constant time. Nothing here uses the
 //! network.
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use percent_encoding::percent_decode_str;
@@ -16,13 +18,57 @@ use sha1::Sha1;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::endpoint::url;
 use crate::error::{Error, Result};
-use crate::secret::SecretString;
+use crate::secret::{REDACTED, SecretString, redact};
 use crate::sign::{self, SigningKey, encode, v2};
 
 /// The longest URL inspected (S3 accepts request lines up to 8 KiB).
 pub const MAX_URL: usize = 64 * 1024;
+
+/// How far ahead of now a SigV4 signing time (`X-Amz-Date`) may be. S3
+/// refuses a request whose time is more than 15 minutes from its own clock
+/// (`RequestTimeTooSkewed`, "The difference between the request time and the
+/// current time is too large", S3 API error responses); `inspect` allows the
+/// same 15 minutes and calls anything later refused.
+pub const MAX_SKEW_SECONDS: i64 = 15 * 60;
+
+/// `text` made safe to print on a terminal or to hand on from a JSON field:
+/// a backslash, C0 and C1 controls, DEL, the Unicode bidirectional controls
+/// (which reorder what a terminal shows) and the line and paragraph
+/// separators become `\\`, `\n`, `\r`, `\t` or `\u{..}`. Only escapes start
+/// with a backslash, so the output reads back unambiguously, and it never
+/// holds a line break, so one value stays on one line.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether [`escape`] rewrites `c`.
+pub fn needs_escape(c: char) -> bool {
+    c == '\\'
+        || c.is_control() // C0, DEL and C1
+        || matches!(
+            c,
+            '\u{061c}' // ARABIC LETTER MARK
+                | '\u{200e}' | '\u{200f}' // LRM, RLM
+                | '\u{202a}'..='\u{202e}' // LRE, RLE, PDF, LRO, RLO
+                | '\u{2066}'..='\u{2069}' // LRI, RLI, FSI, PDI
+                | '\u{2028}' | '\u{2029}' // line and paragraph separators
+        )
+}
 
 /// How the bucket is addressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,11 +106,16 @@ pub enum Auth {
     },
 }
 
-/// Everything a URL says about itself.
+/// Everything a URL says about itself, read as a browser reads it (the
+/// WHATWG URL Standard, through the `url` crate): the host, path and query
+/// here are the ones a client sends, which is what S3 checks the signature
+/// against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspected {
+    /// The URL as a client sends it (normalised, no fragment). It carries the
+    /// session token: print [`Inspected::redacted_url`] instead.
     pub url: String,
-    /// `scheme://authority`.
+    /// `scheme://host[:port]`, as a client connects to it.
     pub endpoint: String,
     /// The `Host` a client sends (lower case, port when not the default).
     pub host: String,
@@ -75,10 +126,13 @@ pub struct Inspected {
     pub version_id: Option<String>,
     /// `response-*` overrides, decoded.
     pub overrides: Vec<(String, String)>,
-    /// Other parameters that are not part of the signature, decoded.
+    /// Other parameters that are not auth parameters, decoded.
     pub params: Vec<(String, String)>,
     pub auth: Auth,
     raw_path: String,
+    /// The path as written, when a browser sends another (it removes `.`
+    /// and `..` segments and encodes some characters).
+    typed_path: Option<String>,
     /// Every query pair but the signature, decoded, in URL order.
     signed_pairs: Vec<(String, String)>,
     session_token: Option<String>,
@@ -110,12 +164,39 @@ fn decode_component(text: &str, what: &str) -> Result<String> {
 const AMZ_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
     format_description!("[year][month][day]T[hour][minute][second]Z");
 
-fn is_auth_param(name: &str) -> bool {
-    name.starts_with("X-Amz-")
-        || matches!(
-            name,
-            "AWSAccessKeyId" | "Expires" | "Signature" | "x-amz-security-token"
-        )
+/// The auth parameters of SigV4 query auth (AWS, "Authenticating Requests:
+/// Using Query Parameters"), the session token among them.
+const V4_AUTH: &[&str] = &[
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+    "X-Amz-Security-Token",
+];
+
+/// The auth parameters of SigV2 query auth (AWS, "Query string request
+/// authentication alternative"), with the token botocore adds.
+const V2_AUTH: &[&str] = &[
+    "AWSAccessKeyId",
+    "Expires",
+    "Signature",
+    "x-amz-security-token",
+];
+
+/// The session token's parameter, in any case: whatever its spelling, its
+/// value is a secret and is never printed.
+fn is_token_param(name: &str) -> bool {
+    name.eq_ignore_ascii_case(sign::X_AMZ_SECURITY_TOKEN)
+}
+
+/// A lower-case HTTP header name (RFC 9110 token), as SigV4 signs them.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$%&'*+-.^_`|~".contains(&b)
+        })
 }
 
 impl Inspected {
@@ -137,9 +218,134 @@ impl Inspected {
         matches!(&self.auth, Auth::V4 { expires, .. } if *expires > u64::from(sign::MAX_EXPIRES))
     }
 
+    /// Why S3 would refuse this URL at `now` whatever its signature: the
+    /// checks S3 makes of the auth parameters before it compares signatures.
+    /// Empty when it would not. The texts quote the URL raw: pass them
+    /// through [`escape`] before printing.
+    pub fn s3_refusals(&self, now: OffsetDateTime) -> Vec<String> {
+        let mut out = Vec::new();
+        let Auth::V4 {
+            date,
+            region,
+            service,
+            signed_headers,
+            signed_at,
+            expires,
+            ..
+        } = &self.auth
+        else {
+            // SigV2 has no scope, and its Expires may be any time (past
+            // times are reported as expiry).
+            return out;
+        };
+        if *expires > u64::from(sign::MAX_EXPIRES) {
+            out.push(format!(
+                "X-Amz-Expires is {expires} s, beyond S3's limit of {} s (7 days)",
+                sign::MAX_EXPIRES
+            ));
+        }
+        let signed_date = signed_at.format(AMZ_DATE).unwrap_or_default();
+        if signed_date.get(..8) != Some(date.as_str()) {
+            out.push(format!(
+                "the credential scope date {date} is not the date of X-Amz-Date {signed_date}"
+            ));
+        }
+        if service != sign::SERVICE {
+            out.push(format!(
+                "the credential scope service is {service}, not {}",
+                sign::SERVICE
+            ));
+        }
+        if let Some(host_region) = aws_host_region(&self.host)
+            && &host_region != region
+        {
+            out.push(format!(
+                "the credential scope region is {region} but the endpoint is in {host_region} (sign with --region {host_region})"
+            ));
+        }
+        if !signed_headers.iter().any(|h| h == "host") {
+            out.push("X-Amz-SignedHeaders does not include host, which SigV4 must sign".to_owned());
+        }
+        if (*signed_at - now).whole_seconds() > MAX_SKEW_SECONDS {
+            out.push(format!(
+                "X-Amz-Date {} is more than {} minutes after now: S3 refuses requests signed in the future (RequestTimeTooSkewed)",
+                signed_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                MAX_SKEW_SECONDS / 60
+            ));
+        }
+        out
+    }
+
+    /// The parts of the request the signature covers, in words. SigV4 signs
+    /// the method, the host (when `host` is a signed header, as S3 requires),
+    /// the path, every query parameter, the expiry and the signed headers.
+    /// SigV2 signs the method, `/bucket/key`, the expiry, the sub-resource
+    /// parameters and the `x-amz-*` ones, but not the host nor any other
+    /// parameter (AWS, "Signing and authenticating REST requests").
+    pub fn covers(&self) -> Vec<&'static str> {
+        match &self.auth {
+            Auth::V4 { signed_headers, .. } => {
+                let mut parts = vec!["method"];
+                if signed_headers.iter().any(|h| h == "host") {
+                    parts.push("host");
+                }
+                parts.extend(["path", "query", "expiry", "signed headers"]);
+                parts
+            }
+            Auth::V2 { .. } => vec![
+                "method",
+                "bucket",
+                "key",
+                "expiry",
+                "sub-resource and x-amz-* parameters",
+            ],
+        }
+    }
+
+    /// Whether the signature covers the host, so that the URL works only
+    /// against the server it names.
+    pub fn host_covered(&self) -> bool {
+        self.covers().contains(&"host")
+    }
+
     /// The session token the URL carries, if any (never print it).
     pub fn session_token(&self) -> Option<&str> {
         self.session_token.as_deref()
+    }
+
+    /// `text` with the session token, raw or encoded, replaced by a marker.
+    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match self.session_token() {
+            Some(token) if !token.is_empty() => Cow::Owned(redact(text, token)),
+            _ => Cow::Borrowed(text),
+        }
+    }
+
+    /// The URL to print: the session token's value replaced by a marker
+    /// however it is spelt in the URL, and the whole URL withheld if the
+    /// token still appears in it decoded (it is somewhere else too).
+    pub fn redacted_url(&self) -> String {
+        let Some(token) = self.session_token.as_deref() else {
+            return self.url.clone();
+        };
+        let (head, query) = self.url.split_once('?').unwrap_or((&self.url, ""));
+        let mut out = head.to_owned();
+        for (i, pair) in query.split('&').enumerate() {
+            out.push(if i == 0 { '?' } else { '&' });
+            let (k, _) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = percent_decode_str(k).decode_utf8_lossy();
+            if is_token_param(&name) {
+                out.push_str(k);
+                out.push('=');
+                out.push_str(REDACTED);
+            } else {
+                out.push_str(pair);
+            }
+        }
+        if !token.is_empty() && percent_decode_str(&out).decode_utf8_lossy().contains(token) {
+            return "(withheld: the URL carries the session token)".to_owned();
+        }
+        out
     }
 
     /// The access key id the URL was signed with.
@@ -148,6 +354,39 @@ impl Inspected {
             Auth::V4 { access_key_id, .. } | Auth::V2 { access_key_id, .. } => access_key_id,
         }
     }
+}
+
+/// Refuses what a browser would read otherwise than it looks: user info
+/// (`https://evil.example@bucket...` goes to `bucket...`, and
+/// `https://evil.example\@bucket...` to `evil.example`, since WHATWG reads
+/// `\` as `/` where Python's urlsplit does not) and backslashes before the
+/// query.
+fn check_authority(text: &str) -> Result<&str> {
+    let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &text[8..]
+    } else if lower.starts_with("http://") {
+        &text[7..]
+    } else {
+        return Err(bad("it does not start with http:// or https://"));
+    };
+    let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.is_empty() {
+        return Err(bad("it has no host"));
+    }
+    if authority.contains('@') {
+        return Err(bad(
+            "it has user info (NAME@) before the host, which hides where it goes; S3 URLs never carry it (remove everything up to the @)",
+        ));
+    }
+    let before_query = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    if before_query.contains('\\') {
+        return Err(bad(
+            "it has a backslash before the query, which browsers read as / (so host or path differ from what it shows); percent-encode it as %5C",
+        ));
+    }
+    Ok(&before_query[end..])
 }
 
 /// Decodes `text` as a presigned S3 URL.
@@ -159,64 +398,98 @@ pub fn decode(text: &str) -> Result<Inspected> {
     if text.chars().any(|c| c.is_control() || c == ' ') {
         return Err(bad("it contains spaces or control characters"));
     }
-    let split = url::split(text).map_err(|_| bad("unbalanced [ ] in the host"))?;
-    if !matches!(split.scheme.as_str(), "http" | "https") || split.netloc.is_empty() {
-        return Err(bad("it does not start with http:// or https://"));
-    }
-    let hostname = split.hostname().ok_or_else(|| bad("it has no host"))?;
-    let port = split
-        .port()
-        .map_err(|_| bad("its port is not a number from 0 to 65535"))?;
-    let default_port = if split.scheme == "https" { 443 } else { 80 };
-    let mut host = if split.is_ipv6() {
-        format!("[{hostname}]")
-    } else {
-        hostname.clone()
+    let typed_path = check_authority(text)?;
+    let mut parsed = ::url::Url::parse(text).map_err(|e| bad(&format!("{e}")))?;
+    parsed.set_fragment(None);
+    let hostname = match parsed.host() {
+        Some(::url::Host::Domain(d)) => d.to_owned(),
+        Some(::url::Host::Ipv4(a)) => a.to_string(),
+        Some(::url::Host::Ipv6(a)) => format!("[{a}]"),
+        None => return Err(bad("it has no host")),
     };
-    if let Some(p) = port.filter(|p| *p != default_port) {
+    let mut host = hostname.clone();
+    if let Some(p) = parsed.port() {
         host.push_str(&format!(":{p}"));
     }
+    let scheme = parsed.scheme().to_owned();
+    let raw_path = parsed.path().to_owned();
+    let query = parsed.query().unwrap_or("").to_owned();
 
     let mut pairs: Vec<(String, String)> = Vec::new();
-    let mut signature = None;
-    for pair in split.query.split('&').filter(|p| !p.is_empty()) {
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let k = decode_component(k, "query")?;
-        let v = decode_component(v, "query")?;
-        if k == "X-Amz-Signature" || k == "Signature" {
-            signature = Some(v);
-        } else {
-            pairs.push((k, v));
+        pairs.push((decode_component(k, "query")?, decode_component(v, "query")?));
+    }
+    let has = |name: &str| pairs.iter().any(|(k, _)| k == name);
+    let v4 = has(sign::X_AMZ_ALGORITHM);
+    if v4 && has("AWSAccessKeyId") {
+        return Err(bad(
+            "it has both SigV4 (X-Amz-Algorithm) and SigV2 (AWSAccessKeyId) parameters",
+        ));
+    }
+    // Each auth parameter once: with two, which one S3 reads is not what
+    // this check can know, and a second X-Amz-Signature could make a URL
+    // look right here and be refused there. Any case counts, to be safe.
+    let auth_names = if v4 { V4_AUTH } else { V2_AUTH };
+    for name in auth_names {
+        if pairs
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .count()
+            > 1
+        {
+            return Err(bad(&format!(
+                "{name} appears more than once in the query (an auth parameter must appear once; remove the others)"
+            )));
         }
     }
+    let signature_name = if v4 {
+        sign::X_AMZ_SIGNATURE
+    } else {
+        "Signature"
+    };
+    let signature = pairs
+        .iter()
+        .position(|(k, _)| k == signature_name)
+        .map(|at| pairs.remove(at).1);
     let get = |name: &str| {
         pairs
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let session_token = get("X-Amz-Security-Token")
-        .or_else(|| get("x-amz-security-token"))
-        .map(str::to_owned);
+    let session_token = pairs
+        .iter()
+        .find(|(k, _)| is_token_param(k))
+        .map(|(_, v)| v.clone());
 
-    let auth = if let Some(algorithm) = get("X-Amz-Algorithm") {
+    let auth = if let Some(algorithm) = get(sign::X_AMZ_ALGORITHM) {
         let need = |name: &str| get(name).ok_or_else(|| bad(&format!("{name} is missing")));
-        let credential = need("X-Amz-Credential")?;
+        let credential = need(sign::X_AMZ_CREDENTIAL)?;
         let parts: Vec<&str> = credential.rsplitn(5, '/').collect();
         if parts.len() != 5 || parts[0] != sign::TERMINATOR || parts[4].is_empty() {
             return Err(bad(
                 "X-Amz-Credential is not KEY/DATE/REGION/SERVICE/aws4_request",
             ));
         }
-        let signed_at = time::PrimitiveDateTime::parse(need("X-Amz-Date")?, AMZ_DATE)
+        let signed_at = time::PrimitiveDateTime::parse(need(sign::X_AMZ_DATE)?, AMZ_DATE)
             .map_err(|_| bad("X-Amz-Date is not a time like 20260102T030405Z"))?
             .assume_utc();
-        let expires: u64 = need("X-Amz-Expires")?
+        let expires: u64 = need(sign::X_AMZ_EXPIRES)?
             .parse()
             .map_err(|_| bad("X-Amz-Expires is not a whole number of seconds"))?;
         let signature = signature.ok_or_else(|| bad("X-Amz-Signature is missing"))?;
         if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(bad("X-Amz-Signature is not 64 hex digits"));
+        }
+        let signed_headers: Vec<String> = need(sign::X_AMZ_SIGNED_HEADERS)?
+            .split(';')
+            .map(str::to_owned)
+            .collect();
+        if !signed_headers.iter().all(|h| is_header_name(h)) {
+            return Err(bad(
+                "X-Amz-SignedHeaders is not a list of lower-case header names joined by ;",
+            ));
         }
         Auth::V4 {
             algorithm: algorithm.to_owned(),
@@ -224,10 +497,7 @@ pub fn decode(text: &str) -> Result<Inspected> {
             date: parts[3].to_owned(),
             region: parts[2].to_owned(),
             service: parts[1].to_owned(),
-            signed_headers: need("X-Amz-SignedHeaders")?
-                .split(';')
-                .map(str::to_owned)
-                .collect(),
+            signed_headers,
             signed_at,
             expires,
             signature,
@@ -253,23 +523,28 @@ pub fn decode(text: &str) -> Result<Inspected> {
         ));
     };
 
-    let path = decode_component(split.path, "path")?;
+    let path = decode_component(&raw_path, "path")?;
     let (addressing, bucket, key) = locate(&hostname, &path);
+    let auth_names = if matches!(auth, Auth::V4 { .. }) {
+        V4_AUTH
+    } else {
+        V2_AUTH
+    };
     let mut version_id = None;
     let mut overrides = Vec::new();
     let mut params = Vec::new();
     for (k, v) in &pairs {
-        if k == "versionId" {
+        if k == "versionId" && version_id.is_none() {
             version_id = Some(v.clone());
         } else if k.starts_with("response-") {
             overrides.push((k.clone(), v.clone()));
-        } else if !is_auth_param(k) {
+        } else if !auth_names.contains(&k.as_str()) && !is_token_param(k) {
             params.push((k.clone(), v.clone()));
         }
     }
     Ok(Inspected {
-        url: text.to_owned(),
-        endpoint: format!("{}://{}", split.scheme, split.netloc),
+        url: parsed.as_str().to_owned(),
+        endpoint: format!("{scheme}://{host}"),
         host,
         addressing,
         bucket,
@@ -278,7 +553,8 @@ pub fn decode(text: &str) -> Result<Inspected> {
         overrides,
         params,
         auth,
-        raw_path: split.path.to_owned(),
+        typed_path: (typed_path != raw_path).then(|| typed_path.to_owned()),
+        raw_path,
         signed_pairs: pairs,
         session_token,
     })
@@ -318,6 +594,9 @@ pub struct Verification {
     pub signature_ok: bool,
     /// Whether the URL has expired at the given instant.
     pub expired: bool,
+    /// Why S3 would refuse the URL whatever its signature (see
+    /// [`Inspected::s3_refusals`]).
+    pub refusals: Vec<String>,
     pub canonical_request: String,
     pub string_to_sign: String,
     /// Likely causes, most likely first, when something is wrong.
@@ -325,9 +604,10 @@ pub struct Verification {
 }
 
 impl Verification {
-    /// Valid and not expired.
+    /// What S3 would accept at that instant: the signature matches, the URL
+    /// has not expired and S3 has no other reason to refuse it.
     pub fn valid(&self) -> bool {
-        self.signature_ok && !self.expired
+        self.signature_ok && !self.expired && self.refusals.is_empty()
     }
 }
 
@@ -346,6 +626,7 @@ pub fn verify(
         Auth::V2 { .. } => verify_v2(ins, secret, method, headers),
     };
     v.expired = expired;
+    v.refusals = ins.s3_refusals(now);
     if expired {
         v.causes.insert(
             0,
@@ -395,7 +676,8 @@ fn verify_v4(
     };
     if algorithm != sign::ALGORITHM {
         return Err(Error::Usage(format!(
-            "the URL is signed with {algorithm}, which presign cannot verify (only {})",
+            "the URL is signed with {}, which presign cannot verify (only {})",
+            escape(algorithm),
             sign::ALGORITHM
         )));
     }
@@ -445,6 +727,7 @@ fn verify_v4(
     Ok(Verification {
         signature_ok: key.verify(&string_to_sign, &expected),
         expired: false,
+        refusals: Vec::new(),
         canonical_request: canonical,
         string_to_sign,
         causes: Vec::new(),
@@ -465,15 +748,14 @@ fn verify_v2(
     else {
         unreachable!("verify_v2 is called for SigV2 URLs");
     };
-    // The resource is /bucket/key whatever the addressing; for a host that
-    // may carry the bucket, both readings are tried.
+    // The resource is /bucket/key whatever the addressing: the bucket and
+    // key shown, so that what verifies is what is printed (on a host that is
+    // not AWS's the bucket is read from the path, as printed).
     let path = canonical_path(&ins.raw_path);
-    let mut resources = vec![path.clone()];
-    if let Some(label) = ins.host.split('.').next()
-        && ins.addressing != Addressing::PathStyle
-    {
-        resources.insert(0, format!("/{label}{path}"));
-    }
+    let resources = match (&ins.addressing, &ins.bucket) {
+        (Addressing::VirtualHosted, Some(bucket)) => vec![format!("/{bucket}{path}")],
+        _ => vec![path],
+    };
     // Headers that SigV2 URLs carry in the query count as sent.
     let mut sent: Vec<(String, String)> = headers.to_vec();
     for (k, v) in &ins.signed_pairs {
@@ -506,6 +788,7 @@ fn verify_v2(
             return Verification {
                 signature_ok: true,
                 expired: false,
+                refusals: Vec::new(),
                 canonical_request: String::new(),
                 string_to_sign: sts,
                 causes: Vec::new(),
@@ -516,6 +799,7 @@ fn verify_v2(
     Verification {
         signature_ok: false,
         expired: false,
+        refusals: Vec::new(),
         canonical_request: String::new(),
         string_to_sign: last,
         causes: Vec::new(),
@@ -530,12 +814,7 @@ fn diagnose(
     headers: &[(String, String)],
     causes: &mut Vec<String>,
 ) {
-    if let Auth::V4 {
-        signed_headers,
-        region,
-        ..
-    } = &ins.auth
-    {
+    if let Auth::V4 { signed_headers, .. } = &ins.auth {
         let missing: Vec<&str> = signed_headers
             .iter()
             .map(String::as_str)
@@ -547,12 +826,22 @@ fn diagnose(
                 missing.join(", ")
             ));
         }
-        if let Some(host_region) = aws_host_region(&ins.host)
-            && &host_region != region
-        {
+    }
+    if let Some(typed) = &ins.typed_path {
+        let as_typed = Inspected {
+            raw_path: typed.clone(),
+            ..ins.clone()
+        };
+        let v = match &ins.auth {
+            Auth::V4 { .. } => verify_v4(&as_typed, secret, method, headers).ok(),
+            Auth::V2 { .. } => Some(verify_v2(&as_typed, secret, method, headers)),
+        };
+        if v.is_some_and(|v| v.signature_ok) {
             causes.push(format!(
-                    "the credential scope says region {region} but the endpoint is in {host_region}: S3 refuses such URLs (sign with --region {host_region})"
-                ));
+                "the signature is for the path as written, {typed}, but browsers and curl send {} (the URL Standard removes . and .. segments): only a client that sends the path as is (curl --path-as-is) can use this URL",
+                ins.raw_path
+            ));
+            return;
         }
     }
     let canonical = canonical_path(&ins.raw_path);
@@ -587,16 +876,29 @@ fn diagnose(
     }
 }
 
-/// The region of an AWS regional S3 host, if it names one.
+/// The region of an AWS regional S3 host, if it names one:
+/// `s3.REGION.`, `s3-fips.REGION.`, `s3.dualstack.REGION.`,
+/// `*.s3-accesspoint.REGION.` and the legacy `s3-REGION.` of the aws, aws-cn
+/// and EU sovereign partitions. S3 refuses a credential scope of another
+/// region (AuthorizationHeaderMalformed, "the region 'X' is wrong; expecting
+/// 'Y'").
 fn aws_host_region(host: &str) -> Option<String> {
     let host = host.split(':').next()?;
-    let rest = host.strip_suffix(".amazonaws.com")?;
+    let rest = [".amazonaws.com", ".amazonaws.com.cn", ".amazonaws.eu"]
+        .iter()
+        .find_map(|s| host.strip_suffix(s))?;
     let labels: Vec<&str> = rest.split('.').collect();
     let at = labels
         .iter()
         .position(|l| *l == "s3" || l.starts_with("s3-"))?;
-    let region = labels.get(at + 1..)?.iter().find(|l| **l != "dualstack")?;
-    (region.contains('-') && *region != "s3-accelerate").then(|| (*region).to_owned())
+    let service = labels[at];
+    if let Some(region) = labels.get(at + 1..)?.iter().find(|l| **l != "dualstack") {
+        return (region.contains('-') && *region != "s3-accelerate").then(|| (*region).to_owned());
+    }
+    // `s3-eu-west-1.amazonaws.com`; `s3-external-1` is us-east-1's.
+    let region = service.strip_prefix("s3-")?;
+    let words = region.split('-').count();
+    (words >= 3 && region != "external-1" && !region.starts_with("fips")).then(|| region.to_owned())
 }
 
 #[cfg(test)]
@@ -682,5 +984,46 @@ mod tests {
         );
         assert_eq!(aws_host_region("bucket.s3.amazonaws.com"), None);
         assert_eq!(aws_host_region("localhost:9000"), None);
+        assert_eq!(
+            aws_host_region("bucket.s3-eu-west-1.amazonaws.com").as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            aws_host_region("bucket.s3.cn-north-1.amazonaws.com.cn").as_deref(),
+            Some("cn-north-1")
+        );
+        assert_eq!(aws_host_region("bucket.s3-external-1.amazonaws.com"), None);
+    }
+
+    #[test]
+    fn escape_leaves_no_control_bidi_or_line_break_and_reads_back_unambiguously() {
+        assert!(matches!(escape("plain key/ü.txt"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape("a\\nb\n\r\t\u{1b}[8m\u{7f}\u{85}\u{9b}\u{202e}\u{2066}\u{200f}\u{61c}\u{2028}"),
+            r"a\\nb\n\r\t\u{1b}[8m\u{7f}\u{85}\u{9b}\u{202e}\u{2066}\u{200f}\u{61c}\u{2028}"
+        );
+    }
+
+    #[test]
+    fn the_url_is_read_as_a_browser_reads_it() {
+        // Upper case, a default port, a percent-encoded host: the Host sent
+        // is lower case, without :443, decoded.
+        let odd = URL
+            .replace("https://bucket.s3", "https://BUCK%45T.s3")
+            .replace(".com/", ".com:443/");
+        let ins = decode(&odd).unwrap();
+        assert_eq!(ins.host, "bucket.s3.eu-west-2.amazonaws.com");
+        assert_eq!(ins.endpoint, "https://bucket.s3.eu-west-2.amazonaws.com");
+        let now = at("2026-01-02T03:30:00Z");
+        let v = verify(&ins, &SecretString::from(SECRET), "GET", &[], now).unwrap();
+        assert!(v.valid(), "{v:?}");
+        for bad in [
+            URL.replace("https://", "https://evil.example\\@"),
+            URL.replace("https://", "https://evil.example@"),
+            URL.replace("https://", "https:"),
+            URL.replace(".com/key", ".com\\key"),
+        ] {
+            assert!(decode(&bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1333,19 +1333,117 @@ pub fn presign_url(data: &[u8]) {
     assert_eq!(bare.url, format!("{}{path}", target.origin));
 }
 
-/// `inspect::decode` and `inspect::verify` on any text: a usage error of one
-/// line, or a decoded URL whose facts hold together and whose verification
-/// (with a secret that did not sign it) says invalid without panicking.
+/// The secret of the access key that signs the URLs of the `inspect`
+/// target's signed mode (and that `--verify` is given for every URL).
+const INSPECT_KEY: &str = "AKIDFUZZINSPECT";
+const INSPECT_SECRET: &str = "fuzz/Secret+That/Signs=Inspect";
+
+/// `presign inspect` on any URL. The input is either a URL as text, or
+/// (when it starts with 0xFF, which UTF-8 never uses) a URL signed for real:
+/// parts `0xFF KEY 0xFF INSERT 0xFF TOKEN 0xFF CHOICES` sign `s3://bucket/KEY`
+/// at 2026-01-02T03:04:05Z, or 16 minutes later (choice byte 2), with
+/// session token TOKEN when not empty, then splice INSERT into the URL at
+/// the offset of choice bytes 0-1.
+///
+/// The library checks: `decode` gives a one-line usage error or facts that
+/// hold together, and a secret that signed nothing never verifies. The CLI
+/// checks (`presign inspect URL --verify`, text and JSON, through
+/// `presign::cli::run` with the signing secret): an error is one line on
+/// stderr, nothing on stdout; otherwise the text has exactly one
+/// `verification:` line, every line is a field or an indented line of the
+/// computed texts, and nothing printed holds a control, C1 or bidi
+/// character; the JSON is one document with one verdict, and no string of it
+/// holds one either (what `jq -r` prints is safe); the exit status is 0
+/// exactly when the verdict is valid; the secret and the session token never
+/// show. An untouched signed URL verifies as valid for GET.
 pub fn inspect(data: &[u8]) {
+    let (url, pristine) = if data.first() == Some(&0xFF) {
+        match inspect_signed_url(&data[1..]) {
+            Some(signed) => signed,
+            None => return,
+        }
+    } else {
+        (String::from_utf8_lossy(data).into_owned(), false)
+    };
+    inspect_library(&url, pristine);
+    if url == "-" {
+        return; // `-` reads URLs from standard input
+    }
+    for output in ["text", "json"] {
+        for method in ["GET", "PUT"] {
+            inspect_cli(&url, output, method, pristine && method == "GET");
+        }
+    }
+}
+
+/// The URL of the signed mode of [`inspect`], and whether it is untouched.
+fn inspect_signed_url(data: &[u8]) -> Option<(String, bool)> {
+    let mut input = Input::new(data, 3);
+    let key = input.text(0);
+    let insert = input.text(1);
+    let token = input.text(2);
+    let mut creds = Credentials::new(INSPECT_KEY, INSPECT_SECRET);
+    if !token.is_empty() {
+        creds = creds.with_session_token(token);
+    }
+    let config = EndpointConfig {
+        region: Some("eu-west-2".to_owned()),
+        ..Default::default()
+    };
+    let mut signed_at = OffsetDateTime::from_unix_timestamp(1_767_323_045).unwrap();
+    let offset = input.u16();
+    // One choice in four signs 16 minutes ahead of the clock: S3 refuses it.
+    let future = input.byte() % 4 == 1;
+    if future {
+        signed_at += time::Duration::minutes(16);
+    }
+    let mut presigner = Presigner::new(config, Some(creds), signed_at);
+    let request = ObjectRequest {
+        method: "GET",
+        bucket: "bucket",
+        key: &key,
+        params: &[],
+        headers: &[],
+        expires: Expiry::new(3600).unwrap(),
+    };
+    let mut url = presigner.presign(&request).ok()?.url;
+    if !insert.is_empty() {
+        let mut at = usize::from(offset) % (url.len() + 1);
+        while !url.is_char_boundary(at) {
+            at -= 1;
+        }
+        url.insert_str(at, &insert);
+    }
+    // A key with `.` or `..` segments is signed as written, but browsers
+    // remove them before sending (WHATWG): inspect rightly says invalid.
+    let as_sent = url::Url::parse(&url).is_ok_and(|u| u.as_str() == url);
+    Some((url, insert.is_empty() && !future && as_sent))
+}
+
+/// The library half of [`inspect`].
+fn inspect_library(text: &str, pristine: bool) {
     use presign::inspect::{self, Auth};
-    let text = String::from_utf8_lossy(data);
-    match inspect::decode(&text) {
+    match inspect::decode(text) {
         Err(e) => {
+            assert!(!pristine, "a URL presign signed does not decode: {e}");
             assert_eq!(e.exit_code(), presign::error::EXIT_USAGE, "{e}");
             assert_one_line("inspect", &e.to_string());
         }
         Ok(ins) => {
-            assert!(ins.url.len() <= inspect::MAX_URL);
+            assert!(
+                !inspect_auth_repeats(text),
+                "an auth parameter twice: {text:?}"
+            );
+            // The host verified is the one a browser (WHATWG) goes to.
+            let browser = url::Url::parse(text.trim()).expect("a decoded URL parses as WHATWG");
+            let browser_host = match (browser.host_str(), browser.port()) {
+                (Some(h), Some(p)) => format!("{h}:{p}"),
+                (Some(h), None) => h.to_owned(),
+                (None, _) => panic!("decoded, but a browser sees no host in {text:?}"),
+            };
+            assert_eq!(ins.host, browser_host, "host of {text:?}");
+            assert!(browser.username().is_empty() && browser.password().is_none());
+            assert!(ins.url.len() <= inspect::MAX_URL * 3);
             assert!(ins.endpoint.starts_with("http://") || ins.endpoint.starts_with("https://"));
             let _ = ins.expires_at();
             let _ = ins.beyond_s3_limit();
@@ -1365,6 +1463,211 @@ pub fn inspect(data: &[u8]) {
                     }
                     Err(e) => assert_one_line("inspect verify", &e.to_string()),
                 }
+            }
+        }
+    }
+}
+
+/// Whether a SigV4 or SigV2 auth parameter comes twice (in any case) in
+/// the query of `text`, as a browser splits it.
+fn inspect_auth_repeats(text: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(text.trim()) else {
+        return false;
+    };
+    let names: Vec<String> = parsed
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|p| decode(p.split('=').next().unwrap_or("")))
+        .map(|n| String::from_utf8_lossy(&n).to_ascii_lowercase())
+        .collect();
+    let v4 = names.iter().any(|n| n == "x-amz-algorithm");
+    let auth: &[&str] = if v4 {
+        &[
+            "x-amz-algorithm",
+            "x-amz-credential",
+            "x-amz-date",
+            "x-amz-expires",
+            "x-amz-signedheaders",
+            "x-amz-signature",
+            "x-amz-security-token",
+        ]
+    } else {
+        &[
+            "awsaccesskeyid",
+            "expires",
+            "signature",
+            "x-amz-security-token",
+        ]
+    };
+    auth.iter()
+        .any(|a| names.iter().filter(|n| n == a).count() > 1)
+}
+
+/// A character `inspect` must never print as such.
+fn hostile(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// Every string of a JSON document, object keys included, with its key.
+fn json_strings<'a>(value: &'a serde_json::Value, key: &'a str, out: &mut Vec<(&'a str, &'a str)>) {
+    match value {
+        serde_json::Value::String(s) => out.push((key, s)),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| json_strings(v, key, out)),
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                out.push(("(a key)", k));
+                json_strings(v, k, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The CLI half of [`inspect`], for one output format and method.
+fn inspect_cli(url: &str, output: &str, method: &str, must_be_valid: bool) {
+    // Verify with the secret, for whatever access key the URL names.
+    let decoded = presign::inspect::decode(url).ok();
+    let key_id = decoded
+        .as_ref()
+        .map_or(INSPECT_KEY, |ins| ins.access_key_id())
+        .to_owned();
+    let token = decoded
+        .as_ref()
+        .and_then(|ins| ins.session_token())
+        .map(str::to_owned);
+    let sys = presign::system::MapSystem::new()
+        .var("HOME", "/nonexistent-fuzz-home")
+        .var("AWS_EC2_METADATA_DISABLED", "true")
+        .var("AWS_ACCESS_KEY_ID", &key_id)
+        .var("AWS_SECRET_ACCESS_KEY", INSPECT_SECRET);
+    let now = OffsetDateTime::from_unix_timestamp(1_767_323_045 + 60).unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    // After `--`, a URL that starts with `-` is still the URL.
+    let args = [
+        "presign", "inspect", "--verify", "--output", output, "--method", method, "--", url,
+    ];
+    let status = presign::cli::run(args, &sys, now, &mut std::io::empty(), &mut out, &mut err);
+    let out = String::from_utf8(out).expect("inspect prints UTF-8");
+    let err = String::from_utf8_lossy(&err).into_owned();
+    assert!(!out.contains(INSPECT_SECRET) && !err.contains(INSPECT_SECRET));
+    // A token short enough to be part of fixed words, or that spans lines,
+    // cannot be looked for in the output; a real one can.
+    let token = token.filter(|t| {
+        t.len() >= 20 && !t.contains(|c: char| c.is_whitespace() || c == '(' || c == ')')
+    });
+    if let Some(t) = &token {
+        let all = format!("{out}{err}");
+        // (JSON is checked string by string below: its syntax may join two
+        // strings into something a token could be.)
+        if output == "text" {
+            assert!(!all.contains(t.as_str()), "the session token shows");
+        }
+        // Nor encoded, with escapes of either case.
+        let encoded = encode(t, false).to_ascii_lowercase();
+        assert!(
+            !all.to_ascii_lowercase().contains(&encoded),
+            "the session token shows encoded"
+        );
+    }
+    if status != 0 && status != 1 {
+        assert!(!must_be_valid, "{url:?} fails with {status}: {err}");
+        assert!(out.is_empty(), "an error but stdout has {out:?}");
+        assert_eq!(err.lines().count(), 1, "{err:?}");
+        // The label is styled (stripped on a pipe by main): skip past it.
+        let message = err.split_once("error:").map_or(err.as_str(), |(_, m)| m);
+        let message = message.strip_prefix("\x1b[0m").unwrap_or(message);
+        let message = message.strip_suffix('\n').unwrap_or(message);
+        assert!(!message.chars().any(hostile), "error {message:?}");
+        return;
+    }
+    assert!(err.is_empty(), "{err:?}");
+    if must_be_valid {
+        assert_eq!(status, 0, "a URL presign signed does not verify: {out}");
+    }
+    if output == "text" {
+        assert!(
+            !out.chars().any(|c| c != '\n' && hostile(c)),
+            "text output holds a control: {out:?}"
+        );
+        let verdicts: Vec<&str> = out
+            .lines()
+            .filter(|l| l.starts_with("verification:"))
+            .collect();
+        assert_eq!(verdicts.len(), 1, "{out}");
+        assert_eq!(status == 0, verdicts[0].contains(" valid for "), "{out}");
+        for line in out.lines() {
+            let field = line.find(": ").is_some_and(|at| {
+                at < 15
+                    && line[..at]
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b' ')
+            });
+            let heading = matches!(
+                line,
+                "canonical request (as computed here):" | "string to sign (as computed here):"
+            );
+            assert!(
+                field || heading || line.starts_with("  ") || line.is_empty(),
+                "not a field: {line:?} in\n{out}"
+            );
+        }
+    } else {
+        assert_eq!(out.lines().count(), 1, "{out}");
+        let line = out
+            .strip_suffix('\n')
+            .expect("a JSON line ends with a newline");
+        assert!(
+            !line.chars().any(hostile),
+            "JSON output holds a raw control: {out:?}"
+        );
+        let doc: serde_json::Value = serde_json::from_str(&out).expect("inspect JSON parses");
+        let valid = doc["verification"]["valid"]
+            .as_bool()
+            .expect("one verdict: verification.valid");
+        assert_eq!(status == 0, valid, "{out}");
+        if valid && doc["signature_version"] == "SigV4" {
+            // What S3 checks before the signature (see inspect::s3_refusals).
+            assert!(doc["expires_in"].as_u64().unwrap() <= 604_800, "{out}");
+            assert_eq!(doc["scope"]["service"], "s3", "{out}");
+            let signed_at = doc["signed_at"].as_str().unwrap();
+            let date: String = signed_at[..10].chars().filter(|c| *c != '-').collect();
+            assert_eq!(doc["scope"]["date"], date.as_str(), "{out}");
+            let signed_at =
+                OffsetDateTime::parse(signed_at, &time::format_description::well_known::Rfc3339)
+                    .unwrap();
+            assert!(
+                (signed_at - now).whole_seconds() <= 900,
+                "signed in the future: {out}"
+            );
+        }
+        if valid {
+            assert_eq!(doc["verification"]["signature_matches"], true);
+            assert_eq!(doc["expired"], false);
+        }
+        let mut strings = Vec::new();
+        json_strings(&doc, "", &mut strings);
+        for (key, s) in strings {
+            let multi_line = matches!(key, "canonical_request" | "string_to_sign");
+            assert!(
+                !s.chars().any(|c| hostile(c) && !(multi_line && c == '\n')),
+                "JSON field {key} holds a control: {s:?}"
+            );
+            if let Some(t) = &token {
+                assert!(
+                    !s.contains(t.as_str()),
+                    "JSON field {key} shows the session token"
+                );
             }
         }
     }

@@ -1,5 +1,13 @@
 //! `presign inspect URL|-`: print what a presigned URL grants and until
-//! when, and with `--verify` whether its signature holds, offline.
+//! when, and with `--verify` whether S3 would accept it, offline.
+//!
+//! Everything printed that comes from the URL is hostile text: each value
+//! passes through [`Inspected::redact`] (the session token never shows, in
+//! any spelling) and then [`inspect::escape`] (no control, C1 or bidi
+//! character, no line break), in text and JSON alike, so a crafted key
+//! cannot add a line such as a second `verification:` or hide one. The
+//! multi-line canonical request and string to sign are escaped line by line
+//! and indented, so none of their lines reads as a field.
 
 use std::io::{BufRead, Write};
 
@@ -14,7 +22,7 @@ use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::inspect::{self, Addressing, Auth, Inspected, Verification};
 use crate::operation::{Method, Operation, OperationSpec};
-use crate::secret::{SecretString, redact};
+use crate::secret::SecretString;
 use crate::system::System;
 
 /// Exit status of a URL that does not verify or has expired.
@@ -107,20 +115,36 @@ fn one(
                 "valid": v.valid(),
                 "signature_matches": v.signature_ok,
                 "expired": v.expired,
+                "s3_refuses": v.refusals.iter().map(|c| show(ins, c)).collect::<Vec<_>>(),
+                "host_covered": ins.host_covered(),
                 "method": method.as_str(),
-                "causes": v.causes,
-                "canonical_request": v.canonical_request,
-                "string_to_sign": v.string_to_sign,
+                "causes": v.causes.iter().map(|c| show(ins, c)).collect::<Vec<_>>(),
+                "canonical_request": block(ins, &v.canonical_request, ""),
+                "string_to_sign": block(ins, &v.string_to_sign, ""),
             });
         }
         format!("{doc}\n")
     } else {
         to_text(ins, now, verification.as_ref(), method)
     };
-    // The URL carries its session token; what is printed about it does not.
-    let text = redact(&text, ins.session_token().unwrap_or_default());
     out.write_all(text.as_bytes())?;
     Ok(status)
+}
+
+/// A value from the URL, fit to print: the session token redacted, then
+/// controls, C1, bidi characters and line breaks escaped.
+fn show(ins: &Inspected, value: &str) -> String {
+    inspect::escape(&ins.redact(value)).into_owned()
+}
+
+/// A multi-line text (canonical request, string to sign) fit to print: each
+/// line shown as [`show`] shows a value, after `indent`.
+fn block(ins: &Inspected, text: &str, indent: &str) -> String {
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| format!("{indent}{}", show(ins, line)))
+        .collect();
+    lines.join("\n")
 }
 
 /// The credentials `--verify` may use, read once per run however many URLs
@@ -128,23 +152,31 @@ fn one(
 struct Keyring<'a> {
     args: &'a InspectArgs,
     sys: &'a dyn System,
-    /// The selected credentials and both shared files.
-    loaded: Option<(Option<Credentials>, SharedFiles)>,
+    /// The selected credentials, both shared files, and why the default
+    /// credentials could not be had (when they could not).
+    loaded: Option<(Option<Credentials>, SharedFiles, Option<String>)>,
 }
 
 impl Keyring<'_> {
     /// The secret of the access key a URL names: the selected credentials
     /// when they match, else the profile of either file that has that key.
+    /// Without `--profile`, a default that cannot give credentials here (an
+    /// SSO profile, say) does not stop the search of the other profiles;
+    /// its error is reported only when no profile has the key.
     fn secret_for(&mut self, access_key_id: &str) -> Result<SecretString> {
-        let (selected, files) = match &mut self.loaded {
+        let (selected, files, unusable) = match &mut self.loaded {
             Some(loaded) => loaded,
             slot => {
                 let overrides = Overrides {
                     profile: self.args.profile.clone(),
                     ..Default::default()
                 };
-                let resolved = config::resolve(self.sys, &overrides)?;
-                slot.insert((resolved.credentials, SharedFiles::load(self.sys)?))
+                let (credentials, unusable) = match config::resolve(self.sys, &overrides) {
+                    Ok(resolved) => (resolved.credentials, None),
+                    Err(e) if self.args.profile.is_none() => (None, Some(e.to_string())),
+                    Err(e) => return Err(e),
+                };
+                slot.insert((credentials, SharedFiles::load(self.sys)?, unusable))
             }
         };
         if let Some(c) = selected {
@@ -153,8 +185,10 @@ impl Keyring<'_> {
             }
             if let Some(profile) = &self.args.profile {
                 return Err(Error::InvalidConfig(format!(
-                    "profile {profile} has access key {}, but the URL was signed with {access_key_id} (pick the profile that has it)",
-                    c.access_key_id
+                    "profile {} has access key {}, but the URL was signed with {} (pick the profile that has it)",
+                    inspect::escape(profile),
+                    inspect::escape(&c.access_key_id),
+                    inspect::escape(access_key_id)
                 )));
             }
         }
@@ -171,8 +205,13 @@ impl Keyring<'_> {
                 return Ok(SecretString::new(secret.to_owned()));
             }
         }
+        let why_not_default = unusable
+            .as_deref()
+            .map(|e| format!("; the default credentials cannot be used: {e}"))
+            .unwrap_or_default();
         Err(Error::InvalidConfig(format!(
-            "no credentials for access key {access_key_id} (add it to a profile, pass --profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+            "no credentials for access key {} (add it to a profile, pass --profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY){why_not_default}",
+            inspect::escape(access_key_id)
         )))
     }
 }
@@ -212,31 +251,43 @@ fn addressing_name(a: Addressing) -> &'static str {
     }
 }
 
-fn pairs_json(pairs: &[(String, String)]) -> Value {
-    Value::Object(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect(),
-    )
+/// `{name: value}`, shown; a name that comes more than once maps to the
+/// array of its values in URL order, so that none is hidden.
+fn pairs_json(ins: &Inspected, pairs: &[(String, String)]) -> Value {
+    let mut map = serde_json::Map::new();
+    for (k, v) in pairs {
+        let (k, v) = (show(ins, k), Value::String(show(ins, v)));
+        match map.get_mut(&k) {
+            Some(Value::Array(values)) => values.push(v),
+            Some(first) => *first = Value::Array(vec![first.take(), v]),
+            None => {
+                map.insert(k, v);
+            }
+        }
+    }
+    Value::Object(map)
 }
 
 fn to_json(ins: &Inspected, now: OffsetDateTime) -> Value {
     let expires_at = ins.expires_at();
+    let shown = |v: &str| show(ins, v);
     let mut doc = json!({
-        "url": ins.url,
-        "endpoint": ins.endpoint,
+        "url": shown(&ins.redacted_url()),
+        "endpoint": shown(&ins.endpoint),
         "addressing": addressing_name(ins.addressing),
-        "bucket": ins.bucket,
-        "key": ins.key,
-        "version_id": ins.version_id,
-        "response_overrides": pairs_json(&ins.overrides),
-        "other_parameters": pairs_json(&ins.params),
-        "access_key_id": ins.access_key_id(),
+        "bucket": ins.bucket.as_deref().map(shown),
+        "key": shown(&ins.key),
+        "version_id": ins.version_id.as_deref().map(shown),
+        "response_overrides": pairs_json(ins, &ins.overrides),
+        "other_parameters": pairs_json(ins, &ins.params),
+        "access_key_id": shown(ins.access_key_id()),
         "expires_at": rfc3339(expires_at),
         "seconds_left": (expires_at - now).whole_seconds(),
         "expired": now >= expires_at,
         "beyond_s3_limit": ins.beyond_s3_limit(),
+        "s3_refuses": ins.s3_refusals(now).iter().map(|c| show(ins, c)).collect::<Vec<_>>(),
+        "covers": ins.covers(),
+        "host_covered": ins.host_covered(),
     });
     match &ins.auth {
         Auth::V4 {
@@ -250,7 +301,8 @@ fn to_json(ins: &Inspected, now: OffsetDateTime) -> Value {
             ..
         } => {
             doc["signature_version"] = json!("SigV4");
-            doc["scope"] = json!({ "date": date, "region": region, "service": service });
+            doc["scope"] =
+                json!({ "date": shown(date), "region": shown(region), "service": shown(service) });
             doc["signed_headers"] = json!(signed_headers);
             doc["signed_at"] = json!(rfc3339(*signed_at));
             doc["expires_in"] = json!(expires);
@@ -270,32 +322,33 @@ fn to_text(
     v: Option<&Verification>,
     method: Method,
 ) -> String {
+    let shown = |v: &str| show(ins, v);
     let mut rows: Vec<(&str, String)> = Vec::new();
     let expires_at = ins.expires_at();
-    rows.push(("endpoint", ins.endpoint.clone()));
+    rows.push(("endpoint", shown(&ins.endpoint)));
     rows.push(("addressing", addressing_name(ins.addressing).to_owned()));
     rows.push((
         "bucket",
-        ins.bucket.clone().unwrap_or_else(|| "-".to_owned()),
+        ins.bucket.as_deref().map_or_else(|| "-".to_owned(), shown),
     ));
     rows.push((
         "key",
         if ins.key.is_empty() {
             "-".to_owned()
         } else {
-            ins.key.clone()
+            shown(&ins.key)
         },
     ));
     if let Some(version) = &ins.version_id {
-        rows.push(("version id", version.clone()));
+        rows.push(("version id", shown(version)));
     }
     for (k, val) in &ins.overrides {
-        rows.push(("override", format!("{k}={val}")));
+        rows.push(("override", format!("{}={}", shown(k), shown(val))));
     }
     for (k, val) in &ins.params {
-        rows.push(("parameter", format!("{k}={val}")));
+        rows.push(("parameter", format!("{}={}", shown(k), shown(val))));
     }
-    rows.push(("access key id", ins.access_key_id().to_owned()));
+    rows.push(("access key id", shown(ins.access_key_id())));
     match &ins.auth {
         Auth::V4 {
             region,
@@ -311,7 +364,10 @@ fn to_text(
                 "signature",
                 "SigV4 (AWS4-HMAC-SHA256), in the query".to_owned(),
             ));
-            rows.push(("scope", format!("{date} / {region} / {service}")));
+            rows.push((
+                "scope",
+                format!("{} / {} / {}", shown(date), shown(region), shown(service)),
+            ));
             rows.push(("signed headers", signed_headers.join(", ")));
             rows.push(("signed at", rfc3339(*signed_at)));
             let limit = if ins.beyond_s3_limit() {
@@ -331,6 +387,11 @@ fn to_text(
             }
         }
     }
+    let mut covers = ins.covers().join(", ");
+    if !ins.host_covered() {
+        covers.push_str("; NOT the host: the URL works at any server that accepts the key");
+    }
+    rows.push(("covers", covers));
     let state = if now >= expires_at {
         "expired"
     } else {
@@ -344,34 +405,43 @@ fn to_text(
             relative(now, expires_at)
         ),
     ));
+    let refusals = v.map_or_else(|| ins.s3_refusals(now), |v| v.refusals.clone());
+    for refusal in refusals {
+        rows.push(("S3 refuses", shown(&refusal)));
+    }
     if let Some(v) = v {
-        let verdict = if v.valid() {
-            format!("valid for {}", method.as_str())
+        let m = method.as_str();
+        let verdict = if v.valid() && ins.host_covered() {
+            format!("valid for {m}")
+        } else if v.valid() {
+            format!("valid for {m}, at any host: SigV2 does not sign the host")
+        } else if !v.refusals.is_empty() {
+            format!("INVALID for {m}: S3 refuses this URL")
         } else if v.signature_ok {
-            format!(
-                "signature matches for {}, but the URL has expired",
-                method.as_str()
-            )
+            format!("signature matches for {m}, but the URL has expired")
         } else {
-            format!("INVALID for {}", method.as_str())
+            format!("INVALID for {m}")
         };
         rows.push(("verification", verdict));
         for cause in &v.causes {
-            rows.push(("likely cause", cause.clone()));
+            rows.push(("likely cause", shown(cause)));
         }
     }
     let mut text = String::new();
     for (name, value) in rows {
+        // Again over the whole value, for a token that spans two of the
+        // values it joins ("NAME=VALUE"); the label is fixed text.
+        let value = ins.redact(&value);
         text.push_str(&format!("{:<15} {value}\n", format!("{name}:")));
     }
     if let Some(v) = v.filter(|v| !v.signature_ok) {
         if !v.canonical_request.is_empty() {
             text.push_str("canonical request (as computed here):\n");
-            text.push_str(&v.canonical_request);
+            text.push_str(&block(ins, &v.canonical_request, "  "));
             text.push('\n');
         }
         text.push_str("string to sign (as computed here):\n");
-        text.push_str(&v.string_to_sign);
+        text.push_str(&block(ins, &v.string_to_sign, "  "));
         text.push('\n');
     }
     text
