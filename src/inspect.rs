@@ -206,8 +206,16 @@ impl Inspected {
             Auth::V4 {
                 signed_at, expires, ..
             } => {
-                *signed_at
-                    + time::Duration::seconds(i64::try_from(*expires).unwrap_or(i64::MAX / 2))
+                // An expiry past what a date can hold ends at the last
+                // second presign can write (9999-12-31T23:59:59Z).
+                i64::try_from(*expires)
+                    .ok()
+                    .and_then(|s| signed_at.checked_add(time::Duration::seconds(s)))
+                    .filter(|end| end.unix_timestamp() <= sign::LAST_UNIX_SECOND)
+                    .unwrap_or_else(|| {
+                        OffsetDateTime::from_unix_timestamp(sign::LAST_UNIX_SECOND)
+                            .unwrap_or(*signed_at)
+                    })
             }
             Auth::V2 { expires_at, .. } => *expires_at,
         }

@@ -822,3 +822,79 @@ fn inspect_verifies_the_path_a_browser_sends() {
         "{text}"
     );
 }
+
+#[test]
+fn inspect_expiry_and_dates_at_the_edge_of_time_do_not_panic() {
+    let env = creds();
+    let url = signed(
+        &["s3://bucket/k", "--signing-time", "2026-01-02T03:04:05Z"],
+        &env,
+    );
+    for url in [
+        resigned(&with_param(&url, "X-Amz-Expires", "315537897599")),
+        with_param(&url, "X-Amz-Expires", "18446744073709551615"),
+        with_param(&url, "X-Amz-Date", "99991231T235959Z"),
+        with_param(&url, "X-Amz-Date", "00000101T000000Z"),
+    ] {
+        for format in ["text", "json"] {
+            let out = presign(
+                &["inspect", &url, "--verify", "--output", format],
+                &env,
+                None,
+            );
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!err.contains("internal error"), "{url}: {err}");
+            assert!(
+                matches!(out.status.code(), Some(1 | 252)),
+                "{url} {format}: {:?} {err}",
+                out.status.code()
+            );
+        }
+    }
+}
+
+#[test]
+fn inspect_stdin_skips_over_long_and_non_utf8_lines_by_number() {
+    let env = creds();
+    let url = signed(&["s3://bucket/k"], &env);
+    let mut input = b"\xef\xbb\xbf".to_vec();
+    input.extend_from_slice(url.as_bytes());
+    input.push(b'\n');
+    input.extend(std::iter::repeat_n(b'a', 1 << 20));
+    input.extend_from_slice(b"\n\xff\xfe\n");
+    input.extend_from_slice(url.as_bytes());
+    input.push(b'\n');
+    let mut child = Command::new(env!("CARGO_BIN_EXE_presign"))
+        .args(["inspect", "-", "--verify"])
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v.as_str().unwrap())))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        stdin.write_all(&input).unwrap();
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let (text, err) = (stdout(&out), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        text.matches("verification:   valid for GET").count(),
+        2,
+        "{text}"
+    );
+    let errors: Vec<&str> = err.lines().collect();
+    assert_eq!(errors.len(), 2, "{err}");
+    assert!(
+        errors[0].starts_with("presign: error: line 2: longer than"),
+        "{err}"
+    );
+    assert!(
+        errors[1].starts_with("presign: error: line 3: not UTF-8"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(252));
+}

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::batch::{Line, LineReader, MAX_LINE};
 use super::diagnostic::ERROR;
 use super::{InspectArgs, InspectOutput};
 use crate::config::{self, Overrides, files::SharedFiles};
@@ -52,20 +53,30 @@ pub fn execute(
         let ins = inspect::decode(&args.url)?;
         return one(args, &ins, method, &headers, &mut keys, now, out);
     }
+    // The batch reader: memory bounded however long a line is, a BOM
+    // dropped, a line that is not UTF-8 reported and skipped.
+    let mut reader = LineReader::new(stdin, MAX_LINE);
     let mut status = 0;
-    let mut line = String::new();
-    let mut number = 0;
     loop {
-        line.clear();
-        if stdin.read_line(&mut line)? == 0 {
+        if !reader.buffered() {
+            out.flush()?;
+        }
+        let Some(line) = reader.next_line()? else {
             return Ok(status);
-        }
-        number += 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let outcome = inspect::decode(&line)
-            .and_then(|ins| one(args, &ins, method, &headers, &mut keys, now, out));
+        };
+        let outcome = match line {
+            Line::TooLong => Err(Error::Usage(format!(
+                "longer than {MAX_LINE} bytes, skipped (a presigned URL is far shorter)"
+            ))),
+            Line::Text(text) => match std::str::from_utf8(text) {
+                Ok(text) if text.trim().is_empty() => continue,
+                Ok(text) => inspect::decode(text)
+                    .and_then(|ins| one(args, &ins, method, &headers, &mut keys, now, out)),
+                Err(_) => Err(Error::Usage(
+                    "not UTF-8 text, skipped (a presigned URL is ASCII)".to_owned(),
+                )),
+            },
+        };
         match outcome {
             Ok(code) => {
                 if status == 0 {
@@ -74,7 +85,7 @@ pub fn execute(
             }
             Err(e @ Error::Output(_)) => return Err(e),
             Err(e) => {
-                let _ = writeln!(err, "{ERROR} line {number}: {e}");
+                let _ = writeln!(err, "{ERROR} line {}: {e}", reader.number());
                 if status == 0 {
                     status = e.exit_code();
                 }
