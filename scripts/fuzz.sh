@@ -3,6 +3,7 @@
 # inputs each one executed.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     (default: 60 s, every target)
+#   FUZZ_RUNS=10000000 scripts/fuzz.sh 0 [TARGET...]   (a number of inputs instead)
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). Uses the nightly toolchain
 # when rustup has one, else the default toolchain with RUSTC_BOOTSTRAP=1 (the
@@ -47,9 +48,11 @@ for t in "${targets[@]}"; do
     log="artifacts/$t/last-run.log"
     dict=()
     [ -f "dicts/$t.dict" ] && dict=("-dict=dicts/$t.dict")
-    echo "== $t: ${seconds}s" >&2
+    limit=(-max_total_time="$seconds")
+    [ -n "${FUZZ_RUNS:-}" ] && limit=(-runs="$FUZZ_RUNS")
+    echo "== $t: ${limit[*]}" >&2
     if cargo "${toolchain[@]}" fuzz run -s "$sanitizer" "$t" "corpus/$t" "seeds/$t" -- \
-        -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
+        "${limit[@]}" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 \
         "${dict[@]}" >"$log" 2>&1; then
         result=ok
     else

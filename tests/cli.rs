@@ -1280,3 +1280,58 @@ fn profile_name_with_newline_is_escaped_in_errors() {
         "{stderr:?}"
     );
 }
+
+// hardening: text from outside reaches the terminal escaped
+
+/// Every message that quotes what the user, a file or a URL gave (an
+/// endpoint, a region, an unknown flag, a `--from` line) is one line with no
+/// control, C1 or bidi character: a newline cannot forge a second line and
+/// ESC/OSC/CR cannot rewrite the terminal.
+#[test]
+fn text_from_outside_is_escaped_in_every_error() {
+    let hostile = "a\u{1b}]0;pwned\u{7}\r\n\u{9b}2J\u{202e}z";
+    let from = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        from.path(),
+        format!("s3://bucket/ok\ns3://b{hostile}/k\ns3://arn:aws:s3:us-east-1:123456789012:accesspoint/{hostile}\n"),
+    )
+    .unwrap();
+    let from_path = from.path().display().to_string();
+    let cases: Vec<Vec<String>> = vec![
+        vec![
+            "s3://b/k".into(),
+            "--endpoint-url".into(),
+            format!("https://x{hostile}.example"),
+        ],
+        vec!["s3://b/k".into(), "--region".into(), hostile.into()],
+        vec!["s3://b/k".into(), format!("--bogus{hostile}")],
+        vec!["s3://b/k".into(), "--expires-in".into(), hostile.into()],
+        vec![format!("s3://b{hostile}/k")],
+        vec!["--from".into(), from_path],
+        vec![
+            "inspect".into(),
+            format!("https://b.s3.amazonaws.com/{hostile}"),
+        ],
+    ];
+    for args in cases {
+        let out = obj_free(&args);
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        let bad = stderr
+            .trim_end_matches('\n')
+            .chars()
+            .find(|&c| presign::escape::is_unsafe(c) && c != '\n');
+        assert_eq!(bad, None, "{args:?}: {stderr:?}");
+        for line in stderr.lines() {
+            assert!(line.starts_with("presign: error: "), "{args:?}: {stderr:?}");
+        }
+    }
+}
+
+fn obj_free(args: &[String]) -> Output {
+    base()
+        .args(args)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+}

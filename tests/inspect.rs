@@ -262,10 +262,18 @@ proptest! {
         let url = presigner.presign(&request).unwrap().url;
 
         let ins = inspect::decode(&url).unwrap();
+        let now = signed_at + time::Duration::seconds(1);
+        // A `.` or `..` segment is signed as written (as AWS CLI signs it), but
+        // browsers and curl remove it before sending: inspect reads the path a
+        // client sends, so such a URL cannot be valid.
+        if key.split('/').any(|segment| segment == "." || segment == "..") {
+            let v = inspect::verify(&ins, &SecretString::from(SECRET), method, &headers, now).unwrap();
+            prop_assert!(!v.valid(), "{:?}", v);
+            return Ok(());
+        }
         // Behind an endpoint with a path prefix the bucket cannot be told
         // from the prefix, so only the end of the path is the key.
         prop_assert!(ins.key == key || ins.key.ends_with(&format!("/{key}")), "{} vs {}", ins.key, key);
-        let now = signed_at + time::Duration::seconds(1);
         let ok = inspect::verify(&ins, &SecretString::from(SECRET), method, &headers, now).unwrap();
         prop_assert!(ok.valid(), "{:?}", ok);
         let wrong = inspect::verify(&ins, &SecretString::from("not-it"), method, &headers, now).unwrap();

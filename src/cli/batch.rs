@@ -15,6 +15,7 @@ use super::diagnostic::{DEBUG, ERROR};
 use super::{Prepared, UrlArgs, UrlOutput, needs_key, output, parse_input};
 use crate::endpoint::Target;
 use crate::error::{Error, Result};
+use crate::escape::for_terminal;
 use crate::operation::Operation;
 use crate::presign::{Expiry, ObjectRequest, Presigner};
 use crate::secret::redact;
@@ -206,7 +207,7 @@ impl Failures {
             Err(e @ Error::Output(_)) => Err(e),
             Err(e) if e.exit_code() == crate::error::EXIT_CONFIG => Err(e),
             Err(e) => {
-                let _ = writeln!(err, "{ERROR} {label}: {e}");
+                let _ = writeln!(err, "{ERROR} {label}: {}", for_terminal(&e.to_string()));
                 self.first_status.get_or_insert(e.exit_code());
                 Ok(self.fail_fast)
             }

@@ -21,6 +21,7 @@ use super::{InspectArgs, InspectOutput};
 use crate::config::{self, Overrides, files::SharedFiles};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
+use crate::escape::for_terminal;
 use crate::inspect::{self, Addressing, Auth, Inspected, Verification};
 use crate::operation::{Method, Operation, OperationSpec};
 use crate::secret::SecretString;
@@ -85,7 +86,12 @@ pub fn execute(
             }
             Err(e @ Error::Output(_)) => return Err(e),
             Err(e) => {
-                let _ = writeln!(err, "{ERROR} line {}: {e}", reader.number());
+                let _ = writeln!(
+                    err,
+                    "{ERROR} line {}: {}",
+                    reader.number(),
+                    for_terminal(&e.to_string())
+                );
                 if status == 0 {
                     status = e.exit_code();
                 }

@@ -20,6 +20,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::config::{self, Overrides, Resolved};
 use crate::error::{EXIT_OTHER, EXIT_USAGE, Error, Result};
+use crate::escape::for_terminal;
 use crate::operation::{Method, Operation, OperationSpec};
 use crate::post::PostSpec;
 use crate::presign::{Expiry, Presigner};
@@ -361,7 +362,7 @@ pub fn main() -> i32 {
         let now = match frozen_now(std::env::var_os("PRESIGN_NOW")) {
             Ok(now) => now,
             Err(e) => {
-                let _ = writeln!(stderr, "{ERROR} {e}");
+                let _ = writeln!(stderr, "{ERROR} {}", for_terminal(&e.to_string()));
                 return e.exit_code();
             }
         };
@@ -460,12 +461,12 @@ where
             // output errors of a mode are reported as they are.
             None if e.kind() == io::ErrorKind::BrokenPipe => 0,
             None => {
-                let _ = writeln!(err, "{ERROR} {e}");
+                let _ = writeln!(err, "{ERROR} {}", for_terminal(&e.to_string()));
                 EXIT_OTHER
             }
         },
         Err(e) => {
-            let _ = writeln!(err, "{ERROR} {e}");
+            let _ = writeln!(err, "{ERROR} {}", for_terminal(&e.to_string()));
             e.exit_code()
         }
     }
@@ -536,7 +537,11 @@ fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 .collect();
             let message = message.join(" ");
             let message = message.strip_prefix("error: ").unwrap_or(&message);
-            let _ = writeln!(err, "{ERROR} {message} (see 'presign --help')");
+            let _ = writeln!(
+                err,
+                "{ERROR} {} (see 'presign --help')",
+                for_terminal(message)
+            );
             EXIT_USAGE
         }
     }
@@ -613,7 +618,7 @@ fn prepare(
     check_expiry(&resolved, now, time, expires_at, common.strict, err)?;
     if common.debug {
         for line in &resolved.trail {
-            let _ = writeln!(err, "{DEBUG} {line}");
+            let _ = writeln!(err, "{DEBUG} {}", for_terminal(line));
         }
     }
     let presigner = if common.no_sign_request {
