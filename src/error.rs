@@ -1,7 +1,8 @@
 //! Errors, each with the exit status AWS CLI v2 gives its kind of failure.
 //!
 //! AWS CLI v2 exits 252 for a usage or parameter-validation error, 253 when
-//! credentials or configuration cannot be had, and 255 for anything else.
+//! no credentials can be found, and 255 for anything else (an unparsable
+//! file, an unknown profile, a failing credential_process among them).
 //! presign keeps those three numbers so scripts written against `aws s3
 //! presign` keep working. Every message is one line that names the problem and,
 //! where there is one, the fix; none ever contains a secret.
@@ -10,7 +11,7 @@ use std::path::PathBuf;
 
 /// Exit status for usage errors (bad flags, bad S3 URI, bad values).
 pub const EXIT_USAGE: i32 = 252;
-/// Exit status for configuration and credential errors.
+/// Exit status when no credentials can be found.
 pub const EXIT_CONFIG: i32 = 253;
 /// Exit status for every other failure.
 pub const EXIT_OTHER: i32 = 255;
@@ -25,6 +26,11 @@ pub enum Error {
     /// The S3 URI or one of its parts is not acceptable.
     #[error("{0}")]
     InvalidUri(String),
+
+    /// An integer option's value is not an integer (AWS CLI v2 fails
+    /// Python's `int()` with status 255).
+    #[error("{0}")]
+    NotAnInteger(String),
 
     /// `--expires-in` (or another duration) is outside what SigV4 allows.
     #[error("{0}")]
@@ -60,6 +66,11 @@ pub enum Error {
         "unable to locate credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add aws_access_key_id and aws_secret_access_key to a profile in ~/.aws/credentials)"
     )]
     NoCredentials,
+
+    /// No credentials for the access key a presigned URL names (`inspect
+    /// --verify`): AWS CLI v2's NoCredentials, 253.
+    #[error("{0}")]
+    NoCredentialsFor(String),
 
     /// A credential source was found but lacks one of its parts.
     #[error("partial credentials found in {source_name}, missing: {missing}")]
@@ -110,16 +121,22 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) | Error::InvalidUri(_) | Error::InvalidExpiry(_) => EXIT_USAGE,
+            // AWS CLI v2 gives 253 only when no provider finds credentials
+            // (NoCredentialsError); a file it cannot parse, an unknown
+            // profile, half a key pair or a failing credential_process are
+            // other botocore errors, 255.
+            Error::NoCredentials
+            | Error::NoCredentialsFor(_)
+            | Error::NetworkCredentials { .. }
+            | Error::ExpiredCredentials { .. } => EXIT_CONFIG,
             Error::ConfigParse { .. }
             | Error::ConfigRead { .. }
             | Error::ProfileNotFound(_)
             | Error::InvalidConfig(_)
-            | Error::NoCredentials
             | Error::PartialCredentials { .. }
-            | Error::NetworkCredentials { .. }
             | Error::CredentialProcess(_)
-            | Error::ExpiredCredentials { .. } => EXIT_CONFIG,
-            Error::InvalidRegion(_)
+            | Error::NotAnInteger(_)
+            | Error::InvalidRegion(_)
             | Error::InvalidEndpoint(_)
             | Error::EndpointRules(_)
             | Error::NotUnicode(_)

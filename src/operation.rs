@@ -75,7 +75,7 @@ pub struct OperationSpec {
     pub version_id: Option<String>,
     pub part_number: Option<String>,
     pub upload_id: Option<String>,
-    /// `NAME[=VALUE]` texts of `--query`.
+    /// `NAME[=VALUE]` texts of `--param`.
     pub queries: Vec<String>,
 }
 
@@ -138,13 +138,13 @@ impl Operation {
             let (name, value) = query.split_once('=').unwrap_or((query, ""));
             if name.is_empty() {
                 return Err(usage(&format!(
-                    "--query {} has no name (use NAME or NAME=VALUE)",
+                    "--param {} has no name (use NAME or NAME=VALUE)",
                     query.escape_debug()
                 )));
             }
             if RESERVED_PARAMS.contains(&name.to_ascii_lowercase().as_str()) {
                 return Err(usage(&format!(
-                    "--query {name} is set by the signer and cannot be given (drop it)"
+                    "--param {name} is set by the signer and cannot be given (drop it)"
                 )));
             }
             op.params.push((name.to_owned(), value.to_owned()));

@@ -63,24 +63,61 @@ impl Expiry {
     }
 }
 
-/// A whole number of seconds, as Python's `int()` reads it (sign, digits);
-/// numbers too large for an i64 saturate so that range checks still apply.
-fn whole_seconds(text: &str) -> Option<i64> {
-    let trimmed = text.trim();
-    let (negative, digits) = match trimmed.as_bytes().first() {
-        Some(b'-') => (true, &trimmed[1..]),
-        Some(b'+') => (false, &trimmed[1..]),
-        _ => (false, trimmed),
+/// The first code point of every run of ten Unicode decimal digits (general
+/// category Nd, Unicode 14, as Python 3.11's `int()` reads them: `６０` is 60).
+const DECIMAL_ZEROS: &[u32] = &[
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
+    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50,
+    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+];
+
+fn decimal_value(c: char) -> Option<u32> {
+    let cp = c as u32;
+    DECIMAL_ZEROS
+        .iter()
+        .find(|&&zero| (zero..zero + 10).contains(&cp))
+        .map(|zero| cp - zero)
+}
+
+/// An integer option's value as AWS CLI v2 reads it: Python's `int(text)`
+/// (`cli_type_name: integer`). White space around it, a sign, leading zeros,
+/// single underscores between digits and any Unicode decimal digits are
+/// accepted; anything else (`1.5`, `1e3`, `0x10`, ``) is not an integer.
+/// Values beyond `i64` saturate: they are out of every range presign takes.
+pub(crate) fn whole_seconds(text: &str) -> Option<i64> {
+    let text = text.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c));
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
     };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let mut value: i64 = 0;
+    let mut seen_digit = false;
+    let mut after_underscore = false;
+    for c in digits.chars() {
+        if c == '_' {
+            if !seen_digit || after_underscore {
+                return None;
+            }
+            after_underscore = true;
+            continue;
+        }
+        let d = decimal_value(c)?;
+        value = value.saturating_mul(10).saturating_add(i64::from(d));
+        seen_digit = true;
+        after_underscore = false;
+    }
+    if !seen_digit || after_underscore {
         return None;
     }
-    let magnitude = digits.parse::<i64>().unwrap_or(i64::MAX);
-    Some(if negative { -magnitude } else { magnitude })
+    Some(if negative { -value } else { value })
 }
 
 fn not_seconds(text: &str) -> Error {
-    Error::InvalidExpiry(format!(
+    Error::NotAnInteger(format!(
         "--expires-in takes whole seconds from 1 to {}, not '{}'",
         sign::MAX_EXPIRES,
         text.escape_debug()
@@ -401,8 +438,44 @@ mod tests {
             "1e3",
         ] {
             let err = Expiry::parse(bad).unwrap_err();
-            assert_eq!(err.exit_code(), crate::error::EXIT_USAGE, "{bad}");
+            // AWS CLI v2: 255 for what Python's int() refuses, and presign's
+            // own range check is a usage error.
+            let want = if whole_seconds(bad).is_some() {
+                crate::error::EXIT_USAGE
+            } else {
+                crate::error::EXIT_OTHER
+            };
+            assert_eq!(err.exit_code(), want, "{bad}");
             assert!(err.to_string().contains("604800"), "{err}");
+        }
+    }
+
+    #[test]
+    fn integers_are_read_as_python_int_reads_them() {
+        for (text, want) in [
+            ("60", Some(60)),
+            (" 60", Some(60)),
+            ("60 ", Some(60)),
+            ("+60", Some(60)),
+            ("060", Some(60)),
+            ("1_000", Some(1000)),
+            ("-1", Some(-1)),
+            ("\u{ff16}\u{ff10}", Some(60)),
+            ("\u{966}\u{967}", Some(1)),
+            ("99999999999999999999", Some(i64::MAX)),
+            ("", None),
+            (" ", None),
+            ("abc", None),
+            ("1e3", None),
+            ("60.0", None),
+            ("0x10", None),
+            ("_1", None),
+            ("1_", None),
+            ("1__0", None),
+            ("- 1", None),
+            ("+", None),
+        ] {
+            assert_eq!(whole_seconds(text), want, "{text:?}");
         }
     }
 }

@@ -70,17 +70,48 @@ fn one_at_a_time(extra: &[&str]) -> Vec<String> {
 }
 
 #[test]
+fn a_second_argument_that_is_not_an_s3_uri_is_refused_before_any_output() {
+    for args in [
+        &["s3://my-bucket/Q1", "reports/summary.pdf"][..],
+        &["s3://b/k", "600"][..],
+        &["s3://b/k", "--", "--expires-in", "60"][..],
+    ] {
+        let out = run(args, "");
+        assert_eq!(out.status.code(), Some(252), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            text(&out.stderr).starts_with("presign: error: Unknown options: "),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
 fn arguments_file_and_stdin_equal_single_runs_line_for_line() {
     for extra in [
         &[][..],
         &["--method", "PUT", "--content-type", "text/plain"][..],
     ] {
-        let single = one_at_a_time(extra).concat();
-        let mut args: Vec<&str> = URIS.to_vec();
+        let singles = one_at_a_time(extra);
+        let single = singles.concat();
+        // Several arguments must each be an s3:// URI (AWS CLI v2 refuses a
+        // second positional; presign takes more only in that form), so the
+        // scheme-less line is left to --from.
+        let mut args: Vec<&str> = URIS
+            .iter()
+            .copied()
+            .filter(|u| u.starts_with("s3://"))
+            .collect();
         args.extend(extra);
         let multi = run(&args, "");
         assert!(multi.status.success(), "{}", text(&multi.stderr));
-        assert_eq!(text(&multi.stdout), single);
+        let with_scheme: String = URIS
+            .iter()
+            .zip(&singles)
+            .filter(|(u, _)| u.starts_with("s3://"))
+            .map(|(_, url)| url.as_str())
+            .collect();
+        assert_eq!(text(&multi.stdout), with_scheme);
 
         let listing = URIS.join("\n") + "\n";
         let mut args = vec!["--from", "-"];
@@ -155,7 +186,7 @@ fn bad_and_empty_lines() {
 #[test]
 fn json_lines() {
     let out = run(
-        &["--from", "-", "--output", "json"],
+        &["--from", "-", "--format", "json"],
         "s3://bucket/a\ns3://bucket/b\n",
     );
     let docs: Vec<serde_json::Value> = text(&out.stdout)

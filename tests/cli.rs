@@ -238,8 +238,8 @@ fn catalogue() -> Vec<Bad> {
         bad("expiry negative", obj().args(&["--expires-in", "-1"]), 252, "604800"),
         bad("expiry over a week", obj().args(&["--expires-in", "604801"]), 252, "604800"),
         bad("expiry huge", obj().args(&["--expires-in", "99999999999999999999"]), 252, "604800"),
-        bad("expiry not a number", obj().args(&["--expires-in", "soon"]), 252, "whole seconds"),
-        bad("expiry fraction", obj().args(&["--expires-in=1.5"]), 252, "whole seconds"),
+        bad("expiry not a number", obj().args(&["--expires-in", "soon"]), 255, "whole seconds"),
+        bad("expiry fraction", obj().args(&["--expires-in=1.5"]), 255, "whole seconds"),
         bad("unknown flag", obj().args(&["--bogus"]), 252, "--bogus"),
         bad("flag without value", obj().args(&["--region"]), 252, "--region"),
         bad("bad signing time", obj().args(&["--signing-time", "yesterday"]), 252, "RFC 3339"),
@@ -252,38 +252,38 @@ fn catalogue() -> Vec<Bad> {
         bad("region with spaces", obj().args(&["--region", "eu west 2"]), 255, "region"),
         bad("region all digits", obj().args(&["--region", "123"]), 255, "region"),
         bad("empty AWS_REGION", obj().env("AWS_REGION", ""), 255, "region"),
-        bad("unknown profile flag", obj().args(&["--profile", "nope"]), 253, "(nope) could not be found"),
-        bad("unknown AWS_PROFILE", obj().env("AWS_PROFILE", "nope"), 253, "(nope) could not be found"),
+        bad("unknown profile flag", obj().args(&["--profile", "nope"]), 255, "(nope) could not be found"),
+        bad("unknown AWS_PROFILE", obj().env("AWS_PROFILE", "nope"), 255, "(nope) could not be found"),
         bad("no credentials", Run::new().args(&["s3://bucket/key.txt"]), 253, "unable to locate credentials"),
-        bad("half env pair", Run::new().env("AWS_ACCESS_KEY_ID", AK).args(&["s3://b/k"]), 253, "AWS_SECRET_ACCESS_KEY"),
+        bad("half env pair", Run::new().env("AWS_ACCESS_KEY_ID", AK).args(&["s3://b/k"]), 255, "AWS_SECRET_ACCESS_KEY"),
         bad(
             "duplicate section",
             obj().file(".aws/config", "[default]\nregion = eu-west-1\n[default]\nregion = eu-west-2\n"),
-            253,
+            255,
             "unable to parse config file",
         ),
         bad(
             "duplicate key",
             obj().file(".aws/credentials", &format!("[default]\naws_secret_access_key = {SECRET}\naws_secret_access_key = x\n")),
-            253,
+            255,
             "appears twice",
         ),
-        bad("utf-8 bom", obj().file(".aws/config", "\u{feff}[default]\nregion = eu-west-1\n"), 253, "unable to parse config file"),
-        bad("binary garbage", obj().bytes_file(".aws/config", b"\xff\xfe\x00garbage\x9c"), 253, "not UTF-8"),
+        bad("utf-8 bom", obj().file(".aws/config", "\u{feff}[default]\nregion = eu-west-1\n"), 255, "unable to parse config file"),
+        bad("binary garbage", obj().bytes_file(".aws/config", b"\xff\xfe\x00garbage\x9c"), 255, "not UTF-8"),
         bad(
             "pasted secret line",
             obj().file(".aws/credentials", &format!("[default]\naws_access_key_id = {AK}\n{SECRET}\n")),
-            253,
+            255,
             "line 3",
         ),
-        bad("setting before any section", obj().file(".aws/config", "region = eu-west-1\n"), 253, "before the first [section]"),
-        bad("nested line without equals", obj().file(".aws/config", "[default]\ns3 =\n  addressing_style\n"), 253, "nested setting 's3'"),
-        bad("bad addressing style", obj().file(".aws/config", "[default]\ns3 =\n  addressing_style = bogus\n"), 253, "addressing style bogus"),
-        bad("missing services section", obj().file(".aws/config", "[default]\nservices = nope\n"), 253, "services section"),
+        bad("setting before any section", obj().file(".aws/config", "region = eu-west-1\n"), 255, "before the first [section]"),
+        bad("nested line without equals", obj().file(".aws/config", "[default]\ns3 =\n  addressing_style\n"), 255, "nested setting 's3'"),
+        bad("bad addressing style", obj().file(".aws/config", "[default]\ns3 =\n  addressing_style = bogus\n"), 255, "addressing style bogus"),
+        bad("missing services section", obj().file(".aws/config", "[default]\nservices = nope\n"), 255, "services section"),
         bad(
             "partial shared credentials",
             Run::new().file(".aws/credentials", "[default]\naws_access_key_id = AKIDX\n").args(&["s3://b/k"]),
-            253,
+            255,
             "aws_secret_access_key",
         ),
         bad(
@@ -346,7 +346,7 @@ fn catalogue() -> Vec<Bad> {
             Run::new()
                 .file(".aws/config", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = nope\n")
                 .args(&["s3://b/k", "--profile", "r"]),
-            253,
+            255,
             "source_profile \"nope\"",
         ),
         bad("unknown signature version", obj().args(&["--signature-version", "v5"]), 252, "--signature-version"),
@@ -390,19 +390,19 @@ fn catalogue() -> Vec<Bad> {
                 // Its stderr would pass through as a line of its own; see
                 // credential_process_error_never_quotes_the_helpers_stderr.
                 process("exit 7"),
-                253,
+                255,
                 "status 7",
             ),
             bad(
                 "credential_process prints non-json",
                 process(&format!("echo {SECRET}")),
-                253,
+                255,
                 "not a JSON document",
             ),
             bad(
                 "credential_process wrong version",
                 process(&doc("").replace("\"Version\": 1", "\"Version\": 2")),
-                253,
+                255,
                 "version '2'",
             ),
             bad(
@@ -414,19 +414,19 @@ fn catalogue() -> Vec<Bad> {
             bad(
                 "credential_process prints then fails",
                 process(&format!("{}; exit 1", doc(""))),
-                253,
+                255,
                 "status 1",
             ),
             bad(
                 "bad process timeout setting",
                 process(&doc("")).env("PRESIGN_CREDENTIAL_PROCESS_TIMEOUT", "soon"),
-                253,
+                255,
                 "PRESIGN_CREDENTIAL_PROCESS_TIMEOUT=soon",
             ),
             bad(
                 "credential_process hangs",
                 process("sleep 30").env("PRESIGN_CREDENTIAL_PROCESS_TIMEOUT", "0.5"),
-                253,
+                255,
                 "did not finish within 0.5 s and was killed",
             ),
             bad(
@@ -1052,7 +1052,7 @@ fn credential_process_timeout_kills_the_helpers_children() {
         .env("PRESIGN_CREDENTIAL_PROCESS_TIMEOUT", "0.5")
         .args(&["s3://b/k"]);
     let out = run.output();
-    assert_eq!(out.status.code(), Some(253), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(255), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("did not finish within 0.5 s and was killed"));
     let pid = std::fs::read_to_string(run.home.path().join("child.pid")).unwrap();
     let pid = pid.trim();
@@ -1106,7 +1106,7 @@ fn credential_process_output_is_taken_when_the_helper_exits_though_its_child_hol
 fn credential_process_error_never_quotes_the_helpers_stderr() {
     let run = helper(&format!("echo 'debug: using key {SECRET}' >&2\nexit 7")).args(&["s3://b/k"]);
     let out = run.output();
-    assert_eq!(out.status.code(), Some(253));
+    assert_eq!(out.status.code(), Some(255));
     assert!(out.stdout.is_empty());
     let errors = error_lines(&out);
     assert_eq!(errors.len(), 1, "{}", text(&out.stderr));
@@ -1231,7 +1231,7 @@ fn non_utf8_config_path_is_read() {
 fn profile_name_with_newline_is_escaped_in_errors() {
     let forged = "nope\npresign: error: forged \u{1b}]0;title\u{7}";
     let out = base().args(&["s3://b/k", "--profile", forged]).output();
-    assert_eq!(out.status.code(), Some(253));
+    assert_eq!(out.status.code(), Some(255));
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
@@ -1250,7 +1250,7 @@ fn profile_name_with_newline_is_escaped_in_errors() {
             "[a\u{1b}[2J\u{202e}]\n[a\u{1b}[2J\u{202e}]\n",
         )
         .output();
-    assert_eq!(out.status.code(), Some(253));
+    assert_eq!(out.status.code(), Some(255));
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("section [a\\u{1b}[2J\\u{202e}] appears twice"),
@@ -1334,4 +1334,117 @@ fn obj_free(args: &[String]) -> Output {
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
+}
+
+// AWS CLI v2's command-line grammar
+
+/// Where presign departs on purpose from what AWS CLI v2 did with the same
+/// arguments (README, "Deliberate differences"): the status presign gives.
+const GRAMMAR_DIFFERENCES: &[(&str, i32, &str)] = &[
+    ("expires_in_0", 252, "S3 refuses an expiry under 1 s"),
+    ("expires_in_neg1", 252, "S3 refuses a negative expiry"),
+    ("expires_in_eq_neg1", 252, "S3 refuses a negative expiry"),
+    ("expires_in_604801", 252, "S3 refuses more than 7 days"),
+    ("expires_in_huge", 252, "S3 refuses more than 7 days"),
+    ("help_flag_presign", 0, "--help prints help"),
+    ("help_flag_presign_with_uri", 0, "--help prints help"),
+    ("query_invalid", 0, "--query is not parsed as JMESPath"),
+    (
+        "config_signature_v2",
+        0,
+        "the profile's s3 signature_version = s3 selects SigV2",
+    ),
+    ("two_s3_uris", 0, "several s3:// URIs are an extension"),
+];
+
+/// Recorded lines that have no presign counterpart: v2's `help` command,
+/// and a command option put before `s3` (presign has no `s3` word).
+const NOT_PRESIGN_LINES: &[&str] = &["help_presign", "expires_in_before_s3"];
+
+/// The AWS CLI v2 command line `args` as presign takes it: `aws s3 presign`
+/// becomes `presign` (global options may stand before or between the two
+/// words, as with v2). None for lines that run no presign.
+fn presign_args(args: &[Value]) -> Option<Vec<String>> {
+    let mut args: Vec<String> = args
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    let s3 = args.iter().position(|a| a == "s3")?;
+    args.remove(s3);
+    let presign = args[s3..].iter().position(|a| a == "presign")? + s3;
+    args.remove(presign);
+    Some(args)
+}
+
+/// Every recorded `aws s3 presign` command line of AWS CLI v2, run through
+/// the binary: the same stdout byte for byte and the same exit status,
+/// except the listed deliberate differences (each still asserted).
+#[test]
+fn every_recorded_aws_cli_command_line_behaves_as_v2() {
+    let data = fixture("argv.json");
+    let cases = data["cases"].as_array().unwrap();
+    assert!(cases.len() >= 40);
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let Some(args) = presign_args(case["args"].as_array().unwrap()) else {
+            continue;
+        };
+        if NOT_PRESIGN_LINES.contains(&name) {
+            continue;
+        }
+        let mut run = Run::new().env("PRESIGN_NOW", FROZEN_RFC3339);
+        for (k, v) in data["base_env"].as_object().unwrap() {
+            run = run.env(k, v.as_str().unwrap());
+        }
+        for (k, v) in case["env"].as_object().unwrap() {
+            match v.as_str() {
+                Some(v) => run = run.env(k, v),
+                None => {
+                    run.env.remove(k);
+                }
+            }
+        }
+        for (rel, body) in case["files"].as_object().unwrap() {
+            run = run.file(rel, body.as_str().unwrap());
+        }
+        let run = run.args(&args);
+        let out = run.output();
+        compared += 1;
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        let want_stdout = run.with_home(case["stdout"].as_str().unwrap());
+        let want = case["exit"].as_i64().unwrap() as i32;
+        let status = out.status.code().unwrap_or(-1);
+        let why = if let Some((_, status_here, _)) =
+            GRAMMAR_DIFFERENCES.iter().find(|(n, ..)| *n == name)
+        {
+            (status != *status_here)
+                .then(|| format!("status {status}, want {status_here} (deliberate)"))
+        } else if case["stdout"].as_str().unwrap().starts_with("aws-cli/") {
+            (status != 0 || !stdout.starts_with("presign ")).then(|| format!("status {status}"))
+        } else if name.starts_with("help") {
+            (status != want).then(|| format!("status {status}, want {want}"))
+        } else if status != want {
+            Some(format!("status {status}, want {want}"))
+        } else if want == 0 && !name.starts_with("debug") && stdout != want_stdout {
+            Some(format!("stdout {stdout:?}, want {want_stdout:?}"))
+        } else if want != 0
+            && (!stdout.is_empty() || stderr.matches("presign: error:").count() != 1)
+        {
+            Some(format!("stdout {stdout:?}, stderr {stderr:?}"))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            failures.push(format!("{name} {args:?}: {why}\n  stderr: {stderr}"));
+        }
+    }
+    assert!(compared >= 40, "only {compared} command lines compared");
+    assert!(
+        failures.is_empty(),
+        "{} of {compared} command lines differ from AWS CLI v2:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

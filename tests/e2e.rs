@@ -14,7 +14,7 @@
 //! Beyond downloads: PUT (with signed Content-Type and x-amz-meta headers),
 //! response overrides, HEAD, DELETE, bucket create/list/delete, multipart
 //! uploads, `presign post` browser forms, SigV2 URLs, and the commands
-//! `--output curl` prints, run through `sh -c`. Where a server departs from
+//! `--format curl` prints, run through `sh -c`. Where a server departs from
 //! S3 its `Quirks` say how and why, and the check expects that (or skips).
 //!
 //! `PRESIGN_E2E` unset: a server whose binaries are missing is skipped with a
@@ -937,7 +937,7 @@ fn request_checks(ctx: &Ctx, report: &mut Report, base: &str) {
     );
 
     report.check(
-        "PUT --header 'x-amz-meta-owner: ada' --output json: refused without the \
+        "PUT --header 'x-amz-meta-owner: ada' --format json: refused without the \
          header and with owner eve; accepted with the JSON's headers; HEAD shows it",
         || {
             let key = "req/owned.txt";
@@ -948,7 +948,7 @@ fn request_checks(ctx: &Ctx, report: &mut Report, base: &str) {
                 "PUT".into(),
                 "--header".into(),
                 "x-amz-meta-owner: ada".into(),
-                "--output".into(),
+                "--format".into(),
                 "json".into(),
             ];
             let json = ctx.presign_json(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
@@ -1105,7 +1105,7 @@ fn request_checks(ctx: &Ctx, report: &mut Report, base: &str) {
     }
 
     report.check(
-        "PUT --content-type text/plain --output curl: the printed command, run by \
+        "PUT --content-type text/plain --format curl: the printed command, run by \
          sh -c in a directory holding the file, uploads it",
         || {
             let key = "req/curl out+1.txt";
@@ -1134,12 +1134,12 @@ fn run_printed_command(ctx: &Ctx, key: &str, command: &str, body: &[u8]) -> Resu
     Ok(())
 }
 
-/// Runs the `--output curl` command of a PUT for `key` in a fresh directory
+/// Runs the `--format curl` command of a PUT for `key` in a fresh directory
 /// holding the file it names; checks the object then comes back.
 fn printed_put_command(ctx: &Ctx, key: &str, args: &[&str]) -> Result<(), String> {
     let body = body_for(key);
     let mut all = args.to_vec();
-    all.extend(["--output", "curl"]);
+    all.extend(["--format", "curl"]);
     let command = ctx.url(key, &all)?;
     run_printed_command(ctx, key, &command, &body)?;
     let get = ctx.url(key, args_signature(args))?;
@@ -1190,7 +1190,7 @@ fn delete_bucket(ctx: &Ctx, bucket: &str) -> Result<Option<String>, String> {
     let uri = format!("s3://{bucket}");
     let delete = ctx.presign_args(&[&uri, "--method", "DELETE"])?;
     let gone = || -> Result<(), String> {
-        let url = ctx.presign_args(&[&uri, "--query", "list-type=2"])?;
+        let url = ctx.presign_args(&[&uri, "--param", "list-type=2"])?;
         let resp = ctx.send(&[&url])?;
         if resp.status == 404 && String::from_utf8_lossy(&resp.body).contains("NoSuchBucket") {
             Ok(())
@@ -1232,7 +1232,7 @@ fn delete_bucket(ctx: &Ctx, bucket: &str) -> Result<Option<String>, String> {
 
 /// Starts a multipart upload of `key` (POST ?uploads); returns its UploadId.
 fn start_multipart(ctx: &Ctx, key: &str) -> Result<String, String> {
-    let url = ctx.url(key, &["--method", "POST", "--query", "uploads"])?;
+    let url = ctx.url(key, &["--method", "POST", "--param", "uploads"])?;
     let resp = ctx.send(&["-X", "POST", &url])?;
     if resp.status != 200 {
         return Err(format!("start: expected 200, {}", resp.describe(&url)));
@@ -1422,7 +1422,7 @@ fn post_form_checks(ctx: &Ctx, report: &mut Report) {
     );
     report.check(
         "POST form --content-type text/plain: the form with Content-Type \
-         text/html is refused; the printed --output curl command, run by sh in \
+         text/html is refused; the printed --format curl command, run by sh in \
          a directory holding the file, uploads it as text/plain",
         || {
             let key = "req/printed-form.txt";
@@ -1445,7 +1445,7 @@ fn post_form_checks(ctx: &Ctx, report: &mut Report) {
     let field = format!("Content-Disposition={disposition}");
     report.check(
         "POST form --field 'Content-Disposition=attachment; filename=\"f.txt\"': \
-         uploaded field by field it is stored; the printed --output curl command \
+         uploaded field by field it is stored; the printed --format curl command \
          uploads it too",
         || {
             let args = ["--field", field.as_str()];
@@ -1477,7 +1477,7 @@ fn post_form_checks(ctx: &Ctx, report: &mut Report) {
     );
 }
 
-/// Runs the `presign post --output curl` command for `key` in a fresh
+/// Runs the `presign post --format curl` command for `key` in a fresh
 /// directory holding the file it names (the key's last segment); checks the
 /// object then comes back with `headers`.
 fn printed_post_command(
@@ -1490,7 +1490,7 @@ fn printed_post_command(
     let uri = ctx.s3_uri(key);
     let mut all = vec!["post", uri.as_str()];
     all.extend(args);
-    all.extend(["--output", "curl"]);
+    all.extend(["--format", "curl"]);
     let command = ctx.presign_args(&all)?;
     run_printed_command(ctx, key, &command, &body)?;
     let get = ctx.url(key, &[])?;
@@ -1580,7 +1580,7 @@ fn sigv2_checks(ctx: &Ctx, report: &mut Report) {
         },
     );
     report.check(
-        "SigV2 PUT --content-type text/plain --output curl: the printed command \
+        "SigV2 PUT --content-type text/plain --format curl: the printed command \
          uploads the file",
         || {
             let mut args = v2.to_vec();
@@ -1913,7 +1913,7 @@ impl<'a> Ctx<'a> {
         self.presign_url(&self.creds(), args)
     }
 
-    /// The binary's `--output json` line, parsed.
+    /// The binary's `--format json` line, parsed.
     fn presign_json(&self, args: &[&str]) -> Result<serde_json::Value, String> {
         let line = self.presign_args(args)?;
         serde_json::from_str(&line).map_err(|e| format!("not JSON ({e}): {line}"))
@@ -1961,7 +1961,7 @@ impl<'a> Ctx<'a> {
     fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, String> {
         let uri = format!("s3://{bucket}");
         let prefix = format!("prefix={prefix}");
-        let url = self.presign_args(&[&uri, "--query", "list-type=2", "--query", &prefix])?;
+        let url = self.presign_args(&[&uri, "--param", "list-type=2", "--param", &prefix])?;
         let resp = self.send(&[&url])?;
         if resp.status != 200 {
             return Err(format!("list: expected 200, {}", resp.describe(&url)));

@@ -241,7 +241,7 @@ fn us_east_1_regional_endpoint_moves_sigv2_urls_alone() {
     // A bogus value is refused for SigV2, ignored for SigV4.
     let bogus = "[default]\ns3 =\n  us_east_1_regional_endpoint = Regional\n";
     let (status, out, err) = url(bogus, &[], &v2);
-    assert_eq!(status, Some(253));
+    assert_eq!(status, Some(255));
     assert!(out.is_empty());
     assert!(
         err.contains(
@@ -375,9 +375,9 @@ fn ok(args: &[&str]) -> String {
 fn bucket_requests_need_a_method_or_a_query() {
     let list = ok(&[
         "s3://bucket",
-        "--query",
+        "--param",
         "list-type=2",
-        "--query",
+        "--param",
         "prefix=logs/",
     ]);
     let (_, host, path, pairs) = url_parts(&list);
@@ -399,7 +399,7 @@ fn multipart_start_complete_and_abort() {
         "s3://bucket/big.iso",
         "--method",
         "POST",
-        "--query",
+        "--param",
         "uploads",
     ]);
     assert!(
@@ -475,7 +475,7 @@ fn json_and_curl_outputs() {
         "image/png",
         "--expires-in",
         "600",
-        "--output",
+        "--format",
         "json",
     ]))
     .unwrap();
@@ -490,7 +490,7 @@ fn json_and_curl_outputs() {
         "PUT",
         "--content-type",
         "image/png",
-        "--output",
+        "--format",
         "curl",
     ]);
     assert!(curl.starts_with("curl -fsS -T img.png -H 'content-type: image/png' 'https://bucket.s3.eu-west-2.amazonaws.com/dir/img.png?"), "{curl}");
@@ -503,14 +503,14 @@ fn json_and_curl_outputs() {
             .unwrap()
             .contains(&serde_json::json!(["starts-with", "$key", "u/"]))
     );
-    let html = ok(&["post", "s3://bucket/u/x.txt", "--output", "html"]);
+    let html = ok(&["post", "s3://bucket/u/x.txt", "--format", "html"]);
     assert!(html.contains("<form action=\"https://bucket.s3.eu-west-2.amazonaws.com/\""));
     let curl = ok(&[
         "post",
         "s3://bucket/u/x.txt",
         "--field",
         "acl=private",
-        "--output",
+        "--format",
         "curl",
     ]);
     assert!(
@@ -554,11 +554,11 @@ fn bad_combinations_are_usage_errors_that_say_why() {
         ),
         (vec!["s3://b/k", "--header", "Host: evil"], "host header"),
         (
-            vec!["s3://b/k", "--query", "X-Amz-Signature=00"],
+            vec!["s3://b/k", "--param", "X-Amz-Signature=00"],
             "set by the signer",
         ),
         (
-            vec!["s3://b/k", "--query", "x-amz-expires=9"],
+            vec!["s3://b/k", "--param", "x-amz-expires=9"],
             "set by the signer",
         ),
         (

@@ -26,7 +26,9 @@ fn all_flags() -> Vec<String> {
     let mut flags = Vec::new();
     let mut collect = |c: &clap::Command| {
         for arg in c.get_arguments() {
+            // AWS CLI v2's global options are taken but hidden.
             if let Some(long) = arg.get_long()
+                && !arg.is_hide_set()
                 && !flags.contains(&long.to_owned())
             {
                 flags.push(long.to_owned());

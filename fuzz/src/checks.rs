@@ -858,7 +858,7 @@ pub fn process(data: &[u8]) {
             }
         }
         Err(e) => {
-            assert_eq!(e.exit_code(), presign::error::EXIT_CONFIG);
+            assert_eq!(e.exit_code(), presign::error::EXIT_OTHER);
             let shown = e.to_string();
             assert_one_line("credential_process", &shown);
             if object.is_none() {

@@ -226,7 +226,7 @@ impl Keyring<'_> {
             .as_deref()
             .map(|e| format!("; the default credentials cannot be used: {e}"))
             .unwrap_or_default();
-        Err(Error::InvalidConfig(format!(
+        Err(Error::NoCredentialsFor(format!(
             "no credentials for access key {} (add it to a profile, pass --profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY){why_not_default}",
             inspect::escape(access_key_id)
         )))

@@ -6,6 +6,7 @@
 //! This is the only layer that touches the real environment, clock and
 //! streams; [`run`] takes them as arguments so that tests can drive it whole.
 
+mod argv;
 mod batch;
 mod diagnostic;
 mod inspect;
@@ -14,7 +15,7 @@ mod output;
 use std::ffi::OsString;
 use std::io::{self, BufRead, BufWriter, Write};
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -37,13 +38,13 @@ Examples:
   curl -o report.pdf \"$(presign s3://my-bucket/report.pdf --expires-in 600 --profile prod --region eu-west-2)\"
 
   # An upload link that only accepts a PNG, and the curl command that uses it
-  presign s3://my-bucket/img.png --method PUT --content-type image/png --output curl
+  presign s3://my-bucket/img.png --method PUT --content-type image/png --format curl
 
   # Download under another file name
   presign s3://my-bucket/r-2026.pdf --response-content-disposition 'attachment; filename=\"report.pdf\"'
 
   # A browser upload form (POST policy) for files up to 10 MiB
-  presign post 's3://my-bucket/uploads/${filename}' --content-length-range 1,10485760 --output html
+  presign post 's3://my-bucket/uploads/${filename}' --content-length-range 1,10485760 --format html
 
   # Outscale OOS: let another account copy an exported machine image
   presign s3://BUCKET/OBJECT --profile P --expires-in 3600 --endpoint https://oos.eu-west-2.outscale.com
@@ -63,7 +64,8 @@ or credentials, 255 other.";
     about,
     after_help = EXAMPLES,
     args_conflicts_with_subcommands = true,
-    subcommand_negates_reqs = true
+    subcommand_negates_reqs = true,
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -120,7 +122,7 @@ pub struct InspectArgs {
     pub headers: Vec<String>,
 
     /// What to print
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long = "format", alias = "output", value_enum, default_value = "text")]
     pub output: InspectOutput,
 }
 
@@ -216,7 +218,7 @@ pub enum PostOutput {
 pub struct UrlArgs {
     /// The objects: s3://BUCKET/KEY (the s3:// may be left out), one URL per
     /// line in order; s3://BUCKET alone for bucket requests with --method or
-    /// --query; bare keys with --bucket
+    /// --param; bare keys with --bucket
     #[arg(value_name = "S3_URI", required_unless_present = "from")]
     pub uris: Vec<String>,
 
@@ -286,12 +288,100 @@ pub struct UrlArgs {
     pub upload_id: Option<String>,
 
     /// Another signed query parameter, e.g. uploads, list-type=2, prefix=logs/
-    #[arg(long = "query", value_name = "NAME[=VALUE]")]
+    #[arg(long = "param", value_name = "NAME[=VALUE]")]
     pub queries: Vec<String>,
 
     /// What to print
-    #[arg(long, value_enum, default_value = "url")]
+    #[arg(long = "format", value_enum, default_value = "url")]
     pub output: UrlOutput,
+
+    #[command(flatten)]
+    pub v2: V2Globals,
+}
+
+/// AWS CLI v2's global options that a presign takes and that change nothing
+/// in the URL (`aws s3 presign` prints the URL whatever `--output`, `--query`
+/// or `--color` say). Taken so that `aws s3 presign ...` command lines work
+/// unchanged; hidden from `--help`. `--no-verify-ssl`, `--ca-bundle` and the
+/// timeouts are for network calls, which a static-key presign makes none of.
+#[derive(Debug, Args)]
+pub struct V2Globals {
+    /// v2's output format: a presign prints the URL in every one
+    #[arg(id = "v2_output", long = "output", value_enum, hide = true)]
+    pub output: Option<V2Output>,
+    /// v2's JMESPath filter of the response: a presign prints the URL
+    #[arg(id = "v2_query", long = "query", hide = true, value_name = "JMESPATH")]
+    pub query: Option<String>,
+    /// on, off or auto: colour of presign's own error and warning labels
+    #[arg(long, value_enum, hide = true)]
+    pub color: Option<V2Color>,
+    #[arg(long, hide = true)]
+    pub no_cli_pager: bool,
+    #[arg(long, hide = true)]
+    pub no_paginate: bool,
+    #[arg(long, hide = true)]
+    pub no_cli_auto_prompt: bool,
+    #[arg(long, hide = true)]
+    pub cli_auto_prompt: bool,
+    #[arg(long, hide = true)]
+    pub no_verify_ssl: bool,
+    #[arg(long, hide = true, value_name = "PATH")]
+    pub ca_bundle: Option<String>,
+    #[arg(
+        long,
+        hide = true,
+        value_name = "SECONDS",
+        allow_negative_numbers = true
+    )]
+    pub cli_read_timeout: Option<String>,
+    #[arg(
+        long,
+        hide = true,
+        value_name = "SECONDS",
+        allow_negative_numbers = true
+    )]
+    pub cli_connect_timeout: Option<String>,
+    #[arg(long, value_enum, hide = true)]
+    pub cli_binary_format: Option<V2BinaryFormat>,
+    #[arg(long, value_enum, hide = true)]
+    pub cli_error_format: Option<V2ErrorFormat>,
+}
+
+/// `--output` of AWS CLI v2 (`awscli/data/cli.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum V2Output {
+    Json,
+    Text,
+    Table,
+    Yaml,
+    YamlStream,
+    Off,
+}
+
+/// `--color` of AWS CLI v2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum V2Color {
+    On,
+    Off,
+    Auto,
+}
+
+/// `--cli-binary-format` of AWS CLI v2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum V2BinaryFormat {
+    Base64,
+    RawInBase64Out,
+}
+
+/// `--cli-error-format` of AWS CLI v2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum V2ErrorFormat {
+    Legacy,
+    Json,
+    Yaml,
+    Text,
+    Table,
+    Enhanced,
 }
 
 /// `presign post S3_URI ...`: a browser upload form.
@@ -322,7 +412,7 @@ pub struct PostArgs {
     pub fields: Vec<String>,
 
     /// What to print
-    #[arg(long, value_enum, default_value = "json")]
+    #[arg(long = "format", alias = "output", value_enum, default_value = "json")]
     pub output: PostOutput,
 }
 
@@ -415,9 +505,13 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match parse(args.into_iter().map(Into::into).collect()) {
         Ok(cli) => cli,
-        Err(e) => return clap_error(e, out, err),
+        Err(Parse::Clap(e)) => return clap_error(e, out, err),
+        Err(Parse::Presign(e)) => {
+            let _ = writeln!(err, "{ERROR} {}", for_terminal(&e.to_string()));
+            return e.exit_code();
+        }
     };
     let mut out = BufWriter::with_capacity(64 * 1024, out);
     let mut written_status = None;
@@ -489,6 +583,106 @@ fn output_failed(e: &io::Error, status: i32, err: &mut dyn Write) -> i32 {
     }
     let _ = writeln!(err, "{ERROR} cannot write to standard output: {e}");
     if status == 0 { EXIT_OTHER } else { status }
+}
+
+/// Why a command line was refused: clap's own errors keep clap's rendering.
+enum Parse {
+    Clap(clap::Error),
+    Presign(Error),
+}
+
+/// The command line as AWS CLI v2's argparse reads it: abbreviated long
+/// options written out (see [`argv`]), then clap, with a repeated option's
+/// last value winning (`args_override_self`), then the checks that clap
+/// cannot express.
+fn parse(args: Vec<OsString>) -> std::result::Result<Cli, Parse> {
+    let mut command = Cli::command();
+    let names = long_names(&command, &args);
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let args = argv::expand_prefixes(args, &names).map_err(Parse::Presign)?;
+    let matches = command
+        .try_get_matches_from_mut(args)
+        .map_err(Parse::Clap)?;
+    let cli = Cli::from_arg_matches(&matches).map_err(Parse::Clap)?;
+    if cli.command.is_none() {
+        validate_url_args(&cli.url).map_err(Parse::Presign)?;
+    }
+    Ok(cli)
+}
+
+/// The long options of the command `args` run: a subcommand's when the
+/// first argument that is not an option names one, else the URL mode's.
+fn long_names(command: &clap::Command, args: &[OsString]) -> Vec<String> {
+    let sub = args
+        .iter()
+        .skip(1)
+        .filter_map(|a| a.to_str())
+        .find(|a| !a.starts_with('-'))
+        .and_then(|first| command.find_subcommand(first));
+    sub.unwrap_or(command)
+        .get_arguments()
+        .flat_map(|arg| {
+            arg.get_long()
+                .into_iter()
+                .chain(arg.get_all_aliases().into_iter().flatten())
+                .map(str::to_owned)
+        })
+        .chain(["help".to_owned(), "version".to_owned()])
+        .collect()
+}
+
+/// What AWS CLI v2 refuses before it signs, and clap does not check.
+fn validate_url_args(args: &UrlArgs) -> Result<()> {
+    // v2 takes exactly one S3_URI and names every other positional as an
+    // unknown option (`s3://b/Q1 reports/x.pdf`, a key with an unquoted
+    // space, is refused, not read as two objects). presign takes several
+    // only where each is an s3:// URI, or all are keys of --bucket.
+    if args.bucket.is_none()
+        && args.uris.len() > 1
+        && args.uris.iter().any(|u| !u.starts_with("s3://"))
+    {
+        return Err(Error::Usage(format!(
+            "Unknown options: {} (quote a key that has spaces; several objects must each be an s3://BUCKET/KEY)",
+            args.uris[1..].join(",")
+        )));
+    }
+    if let Some(url) = &args.common.endpoint_url
+        && !has_scheme(url)
+    {
+        return Err(Error::Usage(format!(
+            "bad value for --endpoint-url \"{url}\": scheme is missing (use http://HOST/ or https://HOST/)"
+        )));
+    }
+    for (name, value) in [
+        ("--cli-read-timeout", &args.v2.cli_read_timeout),
+        ("--cli-connect-timeout", &args.v2.cli_connect_timeout),
+    ] {
+        if let Some(value) = value
+            && crate::presign::whole_seconds(value).is_none()
+        {
+            return Err(Error::NotAnInteger(format!(
+                "{name} takes whole seconds, not '{value}'"
+            )));
+        }
+    }
+    if args.v2.cli_auto_prompt {
+        return Err(Error::InvalidConfig(
+            "--cli-auto-prompt: presign has no interactive prompt (drop the option)".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether Python's `urlparse` finds a scheme in `url` (a letter, then
+/// letters, digits, `+`, `-` or `.`, then `:`), as AWS CLI v2 checks
+/// `--endpoint-url`.
+fn has_scheme(url: &str) -> bool {
+    url.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
 }
 
 /// The roff man page of presign, or of one of its subcommands.
@@ -590,7 +784,8 @@ fn prepare(
         })?,
     };
     let overrides = Overrides {
-        profile: common.profile.clone(),
+        // AWS CLI v2 reads `--profile ''` as no --profile at all.
+        profile: common.profile.clone().filter(|p| !p.is_empty()),
         region: common.region.clone(),
         endpoint_url: common.endpoint_url.clone(),
         no_sign_request: common.no_sign_request,

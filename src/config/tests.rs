@@ -122,7 +122,7 @@ fn default_section_of_the_credentials_file_is_inherited() {
 fn partial_credentials_are_errors_that_name_the_missing_key() {
     let sys = home().var("AWS_ACCESS_KEY_ID", AK);
     let err = resolve(&sys, &Overrides::default()).unwrap_err();
-    assert_eq!(err.exit_code(), EXIT_CONFIG);
+    assert_eq!(err.exit_code(), EXIT_OTHER);
     assert!(err.to_string().contains("AWS_SECRET_ACCESS_KEY"), "{err}");
 
     // A half pair in the credentials file is an error even when the config
@@ -163,7 +163,7 @@ fn a_named_profile_must_exist_wherever_it_was_named() {
             flag_profile("nope")
         };
         let err = resolve(&sys, &overrides).unwrap_err();
-        assert_eq!(err.exit_code(), EXIT_CONFIG);
+        assert_eq!(err.exit_code(), EXIT_OTHER);
         assert!(err.to_string().contains("(nope)"), "{err}");
     }
     // Without any selection, a missing [default] is simply empty.
@@ -293,7 +293,7 @@ fn profile_endpoint_url_applies_without_services() {
 fn missing_services_section_is_an_error() {
     let sys = config(home(), "[default]\nservices = nope\n");
     let err = resolve(&sys, &Overrides::default()).unwrap_err();
-    assert_eq!(err.exit_code(), EXIT_CONFIG);
+    assert_eq!(err.exit_code(), EXIT_OTHER);
     assert!(err.to_string().contains("nope"));
 }
 
@@ -383,7 +383,7 @@ fn a_missing_source_profile_is_named() {
         "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = gone\n",
     );
     let err = resolve(&sys, &flag_profile("r")).unwrap_err();
-    assert_eq!(err.exit_code(), EXIT_CONFIG);
+    assert_eq!(err.exit_code(), EXIT_OTHER);
     assert!(err.to_string().contains("source_profile \"gone\""), "{err}");
 }
 
@@ -461,7 +461,7 @@ fn credential_process_failure_is_a_credentials_error() {
         "[default]\ncredential_process = /bin/sh -c 'echo nope >&2; exit 3'\n",
     );
     let err = resolve(&sys, &Overrides::default()).unwrap_err();
-    assert_eq!(err.exit_code(), EXIT_CONFIG);
+    assert_eq!(err.exit_code(), EXIT_OTHER);
     // The helper's stderr went to presign's; the error never repeats it.
     assert!(
         err.to_string().contains("status 3") && !err.to_string().contains("nope"),
