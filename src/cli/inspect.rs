@@ -446,9 +446,15 @@ fn to_text(
     }
     let mut text = String::new();
     for (name, value) in rows {
-        // Again over the whole value, for a token that spans two of the
-        // values it joins ("NAME=VALUE"); the label is fixed text.
-        let value = ins.redact(&value);
+        // Again over the rows that join two values of the URL ("NAME=VALUE",
+        // "DATE / REGION / SERVICE"), for a token that spans the join. Only
+        // those: presign's own words ("virtual-hosted", "valid for GET") are
+        // no token, and redacting a short token out of them garbled them.
+        let value = if matches!(name, "override" | "parameter" | "scope") {
+            ins.redact(&value)
+        } else {
+            value.into()
+        };
         text.push_str(&format!("{:<15} {value}\n", format!("{name}:")));
     }
     if let Some(v) = v.filter(|v| !v.signature_ok) {
