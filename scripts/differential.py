@@ -7,7 +7,7 @@ generate_presigned_url and by presign, compared as URLs.
 Default: custom endpoints (--endpoint-url) with ports and path prefixes, keys
 of any characters, buckets, regions, addressing styles, methods, expiries,
 session tokens; compared as scheme, host, path and the set of query pairs.
-One documented v1/v2 difference is skipped (AWS-CLI-PRESIGN.md 5.2: http
+One documented v1/v2 difference is skipped (http
 endpoint + virtual + a dotted bucket with a label under 3 characters, which v2
 sends path-style).
 

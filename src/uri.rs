@@ -1,5 +1,5 @@
 //! S3 URIs: `s3://BUCKET/KEY`, or `BUCKET/KEY` without the scheme, split as
-//! AWS CLI's `find_bucket_key` does (AWS-CLI-PRESIGN.md §1.1-1.2): at the first
+//! AWS CLI's `find_bucket_key` does (`awscli/customizations/s3/utils.py`): at the first
 //! `/`, except that an access point ARN is kept whole as the bucket. Bucket
 //! names are checked against botocore's `VALID_BUCKET` pattern.
 

@@ -167,7 +167,7 @@ fn every_aws_cli_vector_matches_with_signing_time() {
     });
 }
 
-/// The frozen-clock AWS CLI v2 runs of the rulebook (section 7): regions,
+/// The frozen-clock AWS CLI v2 runs of rulebook.json: regions,
 /// partitions, dual-stack, FIPS, accelerate, addressing styles, configured
 /// endpoints, session tokens, access points. The two expiries AWS CLI accepts
 /// and S3 refuses (604801, -1) are refused here, on purpose.
@@ -1447,4 +1447,105 @@ fn every_recorded_aws_cli_command_line_behaves_as_v2() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The exact stderr of a representative set of bad inputs (a snapshot of
+/// each message: the problem, the fix, one line) with the exact status.
+#[test]
+fn bad_input_messages_are_exact() {
+    let region = |run: Run| run.env("AWS_REGION", "us-east-1");
+    let cases: Vec<(Run, i32, &str)> = vec![
+        (
+            base().args(&["s3://bucket"]),
+            252,
+            "s3://bucket/ names no object key (give s3://BUCKET/KEY)",
+        ),
+        (
+            base().args(&["s3://my bucket/k"]),
+            252,
+            "invalid bucket name \"my bucket\": a bucket name is 1 to 255 letters, digits, '.', '-' or '_', or an access point ARN",
+        ),
+        (
+            obj().args(&["--expires-in", "604801"]),
+            252,
+            "--expires-in 604801 is out of range: SigV4 URLs last from 1 to 604800 seconds (7 days)",
+        ),
+        (
+            obj().args(&["--expires-in", "1.5"]),
+            255,
+            "--expires-in takes whole seconds from 1 to 604800, not '1.5'",
+        ),
+        (
+            obj().args(&["--expires-ix", "5"]),
+            252,
+            "unexpected argument '--expires-ix' found (a similar argument exists: '--expires-in'; see 'presign --help')",
+        ),
+        (
+            obj().args(&["--no"]),
+            252,
+            "ambiguous option: --no could match --no-verify-ssl, --no-paginate, --no-sign-request, --no-cli-pager, --no-cli-auto-prompt (write more of the option's name)",
+        ),
+        (
+            obj().args(&["600"]),
+            252,
+            "Unknown options: 600 (quote a key that has spaces; several objects must each be an s3://BUCKET/KEY)",
+        ),
+        (
+            obj().args(&["--color", "bogus"]),
+            252,
+            "invalid value 'bogus' for '--color <COLOR>' [possible values: on, off, auto] (see 'presign --help')",
+        ),
+        (
+            obj().args(&["--endpoint-url", "not-a-url"]),
+            252,
+            "bad value for --endpoint-url \"not-a-url\": scheme is missing (use http://HOST/ or https://HOST/)",
+        ),
+        (
+            obj().args(&["--endpoint-url", "https://u:pw@h.example"]),
+            255,
+            "endpoint URL `https://***@h.example` carries user info (user:password@), which S3 never reads and every presigned URL would give away (drop it; credentials come from the profile)",
+        ),
+        (
+            obj().args(&["--region", "bad region"]),
+            255,
+            "provided region_name 'bad region' doesn't match a supported format (a region looks like eu-west-2)",
+        ),
+        (
+            obj().args(&["--profile", "nosuch"]),
+            255,
+            "the config profile (nosuch) could not be found (define [profile nosuch] in the config file or [nosuch] in the credentials file, or pick another with --profile)",
+        ),
+        (
+            region(Run::new()).args(&["s3://b/k"]),
+            253,
+            "unable to locate credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add aws_access_key_id and aws_secret_access_key to a profile in ~/.aws/credentials)",
+        ),
+        (
+            region(Run::new())
+                .env("AWS_ACCESS_KEY_ID", AK)
+                .args(&["s3://b/k"]),
+            255,
+            "partial credentials found in env, missing: AWS_SECRET_ACCESS_KEY",
+        ),
+        (
+            obj().args(&["--cli-auto-prompt"]),
+            255,
+            "--cli-auto-prompt: presign has no interactive prompt (drop the option)",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (run, status, message) in cases {
+        let run = run.env("AWS_EC2_METADATA_DISABLED", "true");
+        let out = run.output();
+        let want = format!("presign: error: {message}\n");
+        let got = text(&out.stderr);
+        if got != want || out.status.code() != Some(status) || !out.stdout.is_empty() {
+            failures.push(format!(
+                "{:?}: status {:?} (want {status})\n  got  {got:?}\n  want {want:?}",
+                run.args,
+                out.status.code()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -3,7 +3,7 @@
 //! (host case, default port, user info) and only normalises the signed `Host`
 //! header. The `url` crate follows the WHATWG URL standard and rewrites what
 //! it parses, so a URL built from it differs from AWS CLI's, byte for byte.
-//! Recorded AWS CLI v2 behaviour (AWS-CLI-PRESIGN.md §6.2): with
+//! Recorded AWS CLI v2 behaviour: with
 //! `--endpoint-url https://MinIO.Example.COM:443` the URL starts
 //! `https://MinIO.Example.COM:443/`, and the signature equals that of
 //! `https://minio.example.com`.

@@ -542,7 +542,7 @@ pub fn check_url_crate(signed_url: &str, expected: &[(String, String)]) -> url::
     parsed
 }
 
-/// Errors are one line (AWS-CLI-PRESIGN's contract for every message).
+/// Errors are one line (presign's contract for every message).
 pub fn assert_one_line(what: &str, message: &str) {
     assert!(
         !message.contains(['\n', '\r']),

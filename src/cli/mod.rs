@@ -1,5 +1,5 @@
 //! The command line. `presign S3_URI [options]` behaves as `aws s3 presign`
-//! of AWS CLI v2 (AWS-CLI-PRESIGN.md §1) and adds the other requests people
+//! of AWS CLI v2 (`awscli/customizations/s3/subcommands.py`, `PresignCommand`) and adds the other requests people
 //! hand out links for (`--method`, signed headers, response overrides,
 //! multipart); `presign post S3_URI` signs a browser upload form.
 //!
@@ -731,10 +731,23 @@ fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 .collect();
             let message = message.join(" ");
             let message = message.strip_prefix("error: ").unwrap_or(&message);
+            // clap's suggestions ("tip: a similar argument exists: ...")
+            // stand in the paragraph after; they are the fix, so they stay.
+            let tips: Vec<&str> = rendered
+                .lines()
+                .map(str::trim)
+                .filter_map(|l| l.strip_prefix("tip: "))
+                .collect();
+            let fix = if tips.is_empty() {
+                String::new()
+            } else {
+                format!("{}; ", tips.join("; "))
+            };
             let _ = writeln!(
                 err,
-                "{ERROR} {} (see 'presign --help')",
-                for_terminal(message)
+                "{ERROR} {} ({}see 'presign --help')",
+                for_terminal(message),
+                for_terminal(&fix)
             );
             EXIT_USAGE
         }

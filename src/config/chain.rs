@@ -1,5 +1,5 @@
 //! The credential provider chain of AWS CLI v2, in its order
-//! (botocore `create_credential_resolver`; AWS-CLI-PRESIGN.md §3):
+//! (botocore `create_credential_resolver`):
 //!
 //! 1. environment variables, unless `--profile` named a profile;
 //! 2. assume-role, 3. web identity, 4. SSO (IAM Identity Center): these call AWS, so presign stops

@@ -1,5 +1,5 @@
 //! Finding and reading the shared config and credentials files, and turning
-//! their sections into profiles (AWS-CLI-PRESIGN.md, sections 2.1 and 2.3).
+//! their sections into profiles (botocore `configloader` and `session`).
 //!
 //! - Paths: `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE`, else
 //!   `~/.aws/config` / `~/.aws/credentials`; `$VAR`, `${VAR}` and a leading `~`

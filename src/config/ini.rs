@@ -1,6 +1,6 @@
 //! The INI dialect of `~/.aws/config` and `~/.aws/credentials`, read as AWS CLI
 //! reads it: Python's `configparser.RawConfigParser` with its defaults, then
-//! botocore's `raw_config_parse` (AWS-CLI-PRESIGN.md, section 2.2).
+//! botocore's `raw_config_parse`.
 //!
 //! What it matches, rule by rule:
 //! - lines end at `\n`, `\r\n` or a lone `\r` (Python's universal newlines);

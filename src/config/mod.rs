@@ -1,5 +1,5 @@
 //! Configuration resolution as AWS CLI v2 does it: which profile, which
-//! credentials, which region, which endpoint (AWS-CLI-PRESIGN.md §2-§5).
+//! credentials, which region, which endpoint (botocore `session`, `credentials`, `regions`).
 //!
 //! Precedence, highest first:
 //! - profile: `--profile`, `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, `default`;

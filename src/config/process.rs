@@ -1,5 +1,5 @@
 //! `credential_process`: run the profile's command and read credentials from
-//! the JSON it prints (botocore `ProcessProvider`; AWS-CLI-PRESIGN.md §3.7).
+//! the JSON it prints (botocore `ProcessProvider`).
 //!
 //! The command line is split as a POSIX shell would (no shell runs it). The
 //! output must be `{"Version": 1, "AccessKeyId", "SecretAccessKey",

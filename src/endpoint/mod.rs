@@ -1,5 +1,5 @@
 //! Where a request for a bucket goes: the part of the S3 endpoint rule set
-//! that AWS CLI v2 follows for presigned URLs (AWS-CLI-PRESIGN.md §5).
+//! that AWS CLI v2 follows for presigned URLs (botocore `data/s3/2006-03-01/endpoint-rule-set-1.json`).
 //!
 //! Inputs are the configured region, an optional custom endpoint, the
 //! addressing style and the accelerate / dual-stack / FIPS switches. The

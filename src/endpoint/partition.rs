@@ -1,5 +1,5 @@
 //! AWS partitions: which DNS suffix a region's endpoints live under
-//! (botocore `data/partitions.json`; AWS-CLI-PRESIGN.md §4). A region is
+//! (botocore `data/partitions.json`). A region is
 //! matched by name first, then by the partition's pattern; anything else,
 //! including unknown or upper-case regions, falls into `aws`.
 

@@ -1,6 +1,6 @@
 //! Splitting an endpoint URL the way Python's `urllib.parse.urlsplit` does, so
 //! that the printed URL keeps the endpoint exactly as typed (case, userinfo,
-//! `:443`) while the signed `Host` is normalised (AWS-CLI-PRESIGN.md §5.3,
+//! `:443`) while the signed `Host` is normalised (botocore `awsrequest` and the S3 endpoint rules,
 //! §6.2). The `url` crate cannot serve here: it rewrites what it parses
 //! (lower-cases the host, drops default ports), which AWS CLI does not; see
 //! `tests/url_crate.rs`.

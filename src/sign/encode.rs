@@ -1,6 +1,6 @@
 //! Percent-encoding as botocore does it: UTF-8 bytes, upper-case hex, and
 //! only the RFC 3986 unreserved characters `A-Z a-z 0-9 - _ . ~` left as they
-//! are (AWS-CLI-PRESIGN.md §6.2, §6.4). Object keys also keep `/`, and are
+//! are (botocore `auth.SigV4QueryAuth` and `utils.percent_encode`). Object keys also keep `/`, and are
 //! never normalised: `//`, `./` and `../` stay.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};

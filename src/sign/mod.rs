@@ -1,4 +1,4 @@
-//! SigV4 query signing for S3 (AWS-CLI-PRESIGN.md §6.2; AWS's "Authenticating
+//! SigV4 query signing for S3 (botocore `auth.S3SigV4QueryAuth`; AWS's "Authenticating
 //! Requests: Using Query Parameters"), in the stages the spec names: the
 //! canonical request, the string to sign, the signing key and the signature.
 //!
@@ -607,7 +607,7 @@ mod tests {
         }
     }
 
-    /// The worked example of the rulebook (§6.2): token, custom endpoint,
+    /// A worked example recorded from AWS CLI v2: token, custom endpoint,
     /// awkward key, recorded from AWS CLI v2 with `--debug`.
     #[test]
     fn rulebook_worked_example_with_session_token() {

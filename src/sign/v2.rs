@@ -1,6 +1,6 @@
 //! Legacy SigV2 query signing (`AWSAccessKeyId`, `Expires`, `Signature`), as
 //! botocore's `HmacV1QueryAuth` (`signature_version = "s3"`), AWS CLI v1 and
-//! s3cmd make it, for old S3-compatible endpoints (AWS-CLI-PRESIGN.md §6.3).
+//! s3cmd make it, for old S3-compatible endpoints (botocore `auth.HmacV1QueryAuth`).
 //!
 //! The string to sign is the method, the `Content-MD5` and `Content-Type`
 //! header values, the expiry as Unix time, the `x-amz-*` headers (the session
@@ -219,7 +219,7 @@ mod tests {
         );
     }
 
-    /// The rulebook's recorded AWS CLI v1 URL with a session token.
+    /// A recorded AWS CLI v1 URL with a session token.
     #[test]
     fn session_token_is_signed_and_carried() {
         let creds = Credentials::new(
