@@ -1113,6 +1113,15 @@ fn request_checks(ctx: &Ctx, report: &mut Report, base: &str) {
             printed_put_command(ctx, key, &args)
         },
     );
+    report.check(
+        "the printed curl command of a key named '-' uploads the file '-', and of a \
+         key with a '..' segment uploads to exactly that key (--path-as-is)",
+        || {
+            let args = ["--method", "PUT", "--content-type", "text/plain"];
+            printed_put_command(ctx, "req/-", &args)?;
+            printed_put_command(ctx, "req/a/../dot segment.txt", &args)
+        },
+    );
 }
 
 /// Runs a printed curl `command` through `sh` in a fresh directory holding
@@ -2189,7 +2198,17 @@ fn curl(args: &[&str], vhost_port: Option<u16>) -> Result<Resp, String> {
     let dump = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
     let mut cmd = clean_command("curl");
     // -q first: no ~/.curlrc.
-    cmd.args(["-q", "-g", "-sS", "--noproxy", "*", "--max-time", "20"]);
+    // --path-as-is: send the path that was signed (`.`/`..` segments kept).
+    cmd.args([
+        "-q",
+        "-g",
+        "-sS",
+        "--path-as-is",
+        "--noproxy",
+        "*",
+        "--max-time",
+        "20",
+    ]);
     if let Some(port) = vhost_port {
         cmd.args(["--resolve", &format!("{BUCKET}.localhost:{port}:127.0.0.1")]);
     }

@@ -493,7 +493,7 @@ fn json_and_curl_outputs() {
         "--format",
         "curl",
     ]);
-    assert!(curl.starts_with("curl -fsS -T img.png -H 'content-type: image/png' 'https://bucket.s3.eu-west-2.amazonaws.com/dir/img.png?"), "{curl}");
+    assert!(curl.starts_with("curl -fsS --path-as-is -T img.png -H 'content-type: image/png' 'https://bucket.s3.eu-west-2.amazonaws.com/dir/img.png?"), "{curl}");
 
     let form: Value = serde_json::from_str(&ok(&["post", "s3://bucket/u/${filename}"])).unwrap();
     let policy = decode_policy(form["fields"]["policy"].as_str().unwrap());

@@ -1,6 +1,8 @@
 //! Printing a presigned request for people and programs: JSON, a ready curl
 //! command, or an HTML upload form.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -21,13 +23,23 @@ pub fn shell_quote(text: &str) -> String {
     }
 }
 
-/// The local file name a key suggests: its last segment, or `FILE`.
-fn local_name(key: &str) -> &str {
+/// The local file name a key suggests: its last segment, or `FILE` where
+/// that segment could not be typed back safely (control characters) or
+/// names no file. A name that starts with `-` gets `./`, so that curl reads
+/// a file and not an option or standard input (`-T -`).
+fn local_name(key: &str) -> Cow<'_, str> {
     let base = key.rsplit('/').next().unwrap_or("");
-    if base.is_empty() || base == "." || base == ".." || base.contains(FILENAME_PLACEHOLDER) {
-        "FILE"
+    if base.is_empty()
+        || base == "."
+        || base == ".."
+        || base.contains(FILENAME_PLACEHOLDER)
+        || base.chars().any(crate::escape::is_unsafe)
+    {
+        Cow::Borrowed("FILE")
+    } else if base.starts_with('-') {
+        Cow::Owned(format!("./{base}"))
     } else {
-        base
+        Cow::Borrowed(base)
     }
 }
 
@@ -69,17 +81,20 @@ pub fn url_curl(
     key: &str,
     uploads_body: bool,
 ) {
-    out.push_str("curl -fsS");
+    // --path-as-is: the signature covers the path as S3 stores the key;
+    // curl would otherwise remove `.` and `..` segments and ask for another
+    // object (RFC 3986 section 5.2.4).
+    out.push_str("curl -fsS --path-as-is");
     match method {
         Method::Get if !key.is_empty() => {
             out.push_str(" -o ");
-            out.push_str(&shell_quote(local_name(key)));
+            out.push_str(&shell_quote(&local_name(key)));
         }
         Method::Get => {}
         Method::Head => out.push_str(" -I"),
         Method::Put if uploads_body => {
             out.push_str(" -T ");
-            out.push_str(&shell_quote(local_name(key)));
+            out.push_str(&shell_quote(&local_name(key)));
         }
         other => {
             out.push_str(" -X ");
@@ -162,14 +177,24 @@ mod tests {
         );
         assert_eq!(
             s,
-            "curl -fsS -T img.png -H 'content-type: image/png' 'https://h/img.png?x'\n"
+            "curl -fsS --path-as-is -T img.png -H 'content-type: image/png' 'https://h/img.png?x'\n"
         );
         s.clear();
         url_curl(&mut s, "https://h/b?x", Method::Put, &[], "", false);
-        assert_eq!(s, "curl -fsS -X PUT 'https://h/b?x'\n");
+        assert_eq!(s, "curl -fsS --path-as-is -X PUT 'https://h/b?x'\n");
         s.clear();
         url_curl(&mut s, "https://h/k?x", Method::Get, &[], "k", false);
-        assert_eq!(s, "curl -fsS -o k 'https://h/k?x'\n");
+        assert_eq!(s, "curl -fsS --path-as-is -o k 'https://h/k?x'\n");
+    }
+
+    #[test]
+    fn a_local_name_is_never_read_as_an_option_or_standard_input() {
+        assert_eq!(local_name("dir/-"), "./-");
+        assert_eq!(local_name("-rf"), "./-rf");
+        assert_eq!(local_name("a/../b.txt"), "b.txt");
+        assert_eq!(local_name("a/.."), "FILE");
+        assert_eq!(local_name("evil\nname"), "FILE");
+        assert_eq!(local_name("x\u{1b}]0;t\u{7}"), "FILE");
     }
 
     #[test]
