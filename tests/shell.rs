@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use clap::CommandFactory;
+use clap::{CommandFactory, Parser};
 use presign::cli::Cli;
 
 fn presign(args: &[&str]) -> String {
@@ -82,4 +82,77 @@ fn man_pages_generate_and_mention_every_flag() {
         "{}",
         &pages[1][..200]
     );
+}
+
+/// `presign --help` with the terminal `columns` wide.
+fn help_at(columns: usize) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_presign"))
+        .arg("--help")
+        .env_clear()
+        .env("COLUMNS", columns.to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The `presign ...` example lines of a text (after its `Examples:` or
+/// `.SH EXAMPLES` line), as a user would copy them.
+fn example_commands(text: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|l| *l != "Examples:" && *l != ".SH EXAMPLES")
+        .map(str::trim)
+        .filter(|l| l.starts_with("presign "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Each example splits as a shell splits it and parses into presign's
+/// arguments, as pasting it would run it.
+fn assert_parses(example: &str) {
+    let words = presign::config::shlex::split(example).unwrap();
+    if let Err(e) = Cli::try_parse_from(&words) {
+        panic!("{example}: {e}");
+    }
+}
+
+#[test]
+fn help_examples_are_never_wrapped_and_parse_back() {
+    let wide = example_commands(&help_at(200));
+    assert!(wide.len() >= 6, "{wide:?}");
+    for columns in [60, 80, 200] {
+        let help = help_at(columns);
+        // clap wraps its own text at the width; the examples stay whole,
+        // though several are longer than 60 or 80 columns.
+        assert_eq!(example_commands(&help), wide, "at {columns} columns");
+        if columns < 110 {
+            assert!(wide.iter().any(|l| l.len() > columns));
+        }
+    }
+    for example in &wide {
+        assert_parses(example);
+    }
+}
+
+#[test]
+fn man_page_examples_use_ascii_hyphens_and_parse_back() {
+    let page = presign(&["man"]);
+    let start = page
+        .find(".SH EXAMPLES\n.nf\n")
+        .expect("an EXAMPLES section");
+    let body = &page[start..];
+    let body = &body[..body.find(".fi\n").expect("the no-fill block ends")];
+    // A plain '-' is a hyphen (U+2010) to groff: every one must be "\-".
+    for (i, _) in body.match_indices('-') {
+        assert_eq!(&body[i - 1..i], "\\", "a bare '-' in: {body}");
+    }
+    let typed: String = body
+        .replace("\\-", "-")
+        .replace("\\e", "\\")
+        .replace("\\&", "");
+    let examples = example_commands(&typed);
+    assert_eq!(examples, example_commands(&help_at(200)));
+    for example in &examples {
+        assert_parses(example);
+    }
 }

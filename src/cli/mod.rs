@@ -53,8 +53,8 @@ Examples:
   presign s3://my-bucket/photo.jpg --region ru-msk --endpoint-url https://hb.ru-msk.vkcloud-storage.ru
 
 Credentials and settings come from AWS_* variables and ~/.aws/{config,credentials},
-with the precedence of AWS CLI v2. Exit status: 0 ok, 252 usage, 253 configuration
-or credentials, 255 other.";
+with the precedence of AWS CLI v2. Exit status, as AWS CLI v2: 0 ok, 252 usage,
+253 no credentials found, 255 other.";
 
 /// Make S3 pre-signed URLs, offline: `aws s3 presign`, exactly, and fast.
 #[derive(Debug, Parser)]
@@ -62,7 +62,6 @@ or credentials, 255 other.";
     name = "presign",
     version,
     about,
-    after_help = EXAMPLES,
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     args_override_self = true
@@ -705,8 +704,53 @@ fn man_page(command: Option<&str>, out: &mut dyn Write) -> Result<i32> {
             sub.clone().name(page_name)
         }
     };
-    clap_mangen::Man::new(page).render(out)?;
+    let top = command.is_none();
+    // The sections clap_mangen's own render() writes, in its order, with
+    // the examples before the version; each only where the page has it.
+    let has_subcommands = page.has_subcommands();
+    let has_version = page.get_version().is_some();
+    let man = clap_mangen::Man::new(page);
+    let mut roff = Vec::new();
+    man.render_title(&mut roff)?;
+    man.render_name_section(&mut roff)?;
+    man.render_synopsis_section(&mut roff)?;
+    man.render_description_section(&mut roff)?;
+    man.render_options_section(&mut roff)?;
+    if has_subcommands {
+        man.render_subcommands_section(&mut roff)?;
+    }
+    if top {
+        roff.extend_from_slice(examples_roff().as_bytes());
+    }
+    if has_version {
+        man.render_version_section(&mut roff)?;
+    }
+    out.write_all(&roff)?;
     Ok(0)
+}
+
+/// The EXAMPLES section of the man page: the examples of `--help` in a
+/// no-fill block, every `-` written `\-` (a plain `-` is a hyphen, U+2010,
+/// in groff's UTF-8 output, and a pasted option would not work), `\` as
+/// `\e`, and a line that starts with `.` or `'` guarded with `\&`.
+fn examples_roff() -> String {
+    let mut roff = String::from(".SH EXAMPLES\n.nf\n");
+    for line in EXAMPLES.lines().skip(1) {
+        let line = line.strip_prefix("  ").unwrap_or(line);
+        if line.starts_with(['.', '\'']) {
+            roff.push_str("\\&");
+        }
+        for c in line.chars() {
+            match c {
+                '-' => roff.push_str("\\-"),
+                '\\' => roff.push_str("\\e"),
+                c => roff.push(c),
+            }
+        }
+        roff.push('\n');
+    }
+    roff.push_str(".fi\n");
+    roff
 }
 
 /// Help and version go to stdout with status 0; every other parse error is
@@ -716,7 +760,17 @@ fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             // `--help > /dev/full` printed nothing: that is a failure.
-            match write!(out, "{}", e.render()).and_then(|()| out.flush()) {
+            // The examples are printed as they are written, after clap's
+            // wrapped help: wrapped inside a command, a pasted example runs
+            // something else (clap wraps `after_help` at the terminal's
+            // width). Only the top-level help lists commands.
+            let mut text = e.render().to_string();
+            if text.contains("\nCommands:\n") {
+                text.push('\n');
+                text.push_str(EXAMPLES);
+                text.push('\n');
+            }
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
                 Ok(()) => 0,
                 Err(e) => output_failed(&e, 0, err),
             }
