@@ -1084,6 +1084,12 @@ fn request_checks(ctx: &Ctx, report: &mut Report, base: &str) {
     );
 
     report.check(
+        "multipart by the printed --format curl commands: three parts cut out of \
+         one file by dd, each printing its ETag, then the printed complete command \
+         with parts.xml; the object reads back whole",
+        || printed_multipart_commands(ctx),
+    );
+    report.check(
         "multipart: a part goes up, DELETE ?uploadId aborts (204), a part for \
          it is then refused (404 NoSuchUpload) and no object appears",
         || multipart_abort(ctx),
@@ -1255,6 +1261,68 @@ fn part_bytes(part: u8, len: usize) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u64 * 7 + u64::from(part) * 13) as u8 ^ (i >> 12) as u8)
         .collect()
+}
+
+/// Runs a printed `command` through `sh -c` in `dir`; its stdout.
+fn sh_in(dir: &Path, command: &str) -> Result<String, String> {
+    let out = run_with_timeout(
+        clean_command("sh").arg("-c").arg(command).current_dir(dir),
+        Duration::from_secs(60),
+    )?;
+    if !out.ok {
+        return Err(format!("sh -c {command}: {}", out.describe()));
+    }
+    Ok(out.stdout_text())
+}
+
+fn printed_multipart_commands(ctx: &Ctx) -> Result<(), String> {
+    let key = "req/printed multi.bin";
+    let part_size = 5 * 1024 * 1024;
+    let body = part_bytes(9, 2 * part_size + 4321);
+    let dir = tempfile::tempdir_in(&ctx.work).map_err(|e| e.to_string())?;
+    fs::write(dir.path().join("printed multi.bin"), &body).map_err(|e| e.to_string())?;
+    let id = start_multipart(ctx, key)?;
+    let size = part_size.to_string();
+    let mut parts = String::from("<CompleteMultipartUpload>");
+    for n in 1..=3 {
+        let number = n.to_string();
+        let command = ctx.url(
+            key,
+            &[
+                "--method",
+                "PUT",
+                "--part-number",
+                &number,
+                "--upload-id",
+                &id,
+                "--part-size",
+                &size,
+                "--format",
+                "curl",
+            ],
+        )?;
+        let etag = sh_in(dir.path(), &command)?;
+        let etag = etag.trim();
+        if etag.is_empty() {
+            return Err(format!("part {n}: the printed command printed no ETag"));
+        }
+        let _ = write!(
+            parts,
+            "<Part><PartNumber>{n}</PartNumber><ETag>{etag}</ETag></Part>"
+        );
+    }
+    parts.push_str("</CompleteMultipartUpload>");
+    fs::write(dir.path().join("parts.xml"), parts).map_err(|e| e.to_string())?;
+    let command = ctx.url(
+        key,
+        &["--method", "POST", "--upload-id", &id, "--format", "curl"],
+    )?;
+    let answer = sh_in(dir.path(), &command)?;
+    if !answer.contains("CompleteMultipartUploadResult") {
+        return Err(format!("complete: no result in {answer}"));
+    }
+    let get = ctx.url(key, &[])?;
+    expect_bytes(&ctx.get(&get)?, &body, &get)
 }
 
 fn multipart_upload(ctx: &Ctx) -> Result<(), String> {

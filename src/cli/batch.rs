@@ -12,11 +12,12 @@ use std::io::{BufRead, BufReader, Write};
 use time::OffsetDateTime;
 
 use super::diagnostic::{DEBUG, ERROR};
+use super::output::CurlBody;
 use super::{Prepared, UrlArgs, UrlOutput, needs_key, output, parse_input};
 use crate::endpoint::Target;
 use crate::error::{Error, Result};
 use crate::escape::for_terminal;
-use crate::operation::Operation;
+use crate::operation::{Method, Operation};
 use crate::presign::{Expiry, ObjectRequest, Presigner};
 use crate::secret::redact;
 use crate::sign::{Trace, v2};
@@ -39,6 +40,8 @@ pub struct UrlJob {
     target: Option<(String, Target)>,
     /// The headers a client of a SigV2 URL sends (not the x-amz-* ones).
     sigv2_headers: Vec<(String, String)>,
+    /// `--part-size`, for the printed command of a part upload.
+    part_size: u64,
     url: String,
     text: String,
 }
@@ -48,6 +51,7 @@ impl UrlJob {
         let sigv2_headers = v2::client_headers(&op.headers);
         UrlJob {
             output: args.output,
+            part_size: args.part_size,
             debug: args.common.debug,
             needs_key: needs_key(args),
             op,
@@ -143,13 +147,14 @@ impl UrlJob {
                 &self.text
             }
             UrlOutput::Curl => {
+                let body = self.curl_body(key);
                 output::url_curl(
                     &mut self.text,
                     &self.url,
                     self.op.method,
                     headers,
                     key,
-                    self.op.uploads_body(!key.is_empty()),
+                    body,
                 );
                 &self.text
             }
@@ -160,6 +165,27 @@ impl UrlJob {
 
     /// `--debug`: what was signed, with the session token left out (the URL
     /// has to carry it; the log does not).
+    /// What the printed curl command of `key` sends.
+    fn curl_body(&self, key: &str) -> CurlBody {
+        let param = |name: &str| {
+            self.op
+                .params
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        match (self.op.method, param("partNumber"), param("uploadId")) {
+            (Method::Put, Some(n), _) => CurlBody::Part {
+                // Operation::build checked it: 1 to 10000.
+                number: n.parse().unwrap_or(1),
+                size: self.part_size,
+            },
+            (Method::Post, None, Some(_)) => CurlBody::CompleteParts,
+            _ if self.op.uploads_body(!key.is_empty()) => CurlBody::File,
+            _ => CurlBody::None,
+        }
+    }
+
     fn print_trace(&self, trace: &Trace, err: &mut dyn Write) {
         let token = self
             .presigner

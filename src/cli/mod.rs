@@ -286,6 +286,17 @@ pub struct UrlArgs {
     #[arg(long, value_name = "ID")]
     pub upload_id: Option<String>,
 
+    /// With --format curl and --part-number: the part size in bytes (5 MiB
+    /// to 5 GiB, as S3 allows; AWS CLI's default, 8 MiB), by which the
+    /// printed command cuts part N out of the file
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = 8 * 1024 * 1024,
+        value_parser = clap::value_parser!(u64).range(5 * 1024 * 1024..=5 * 1024 * 1024 * 1024)
+    )]
+    pub part_size: u64,
+
     /// Another signed query parameter, e.g. uploads, list-type=2, prefix=logs/
     #[arg(long = "param", value_name = "NAME[=VALUE]")]
     pub queries: Vec<String>,

@@ -2,6 +2,7 @@
 //! command, or an HTML upload form.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -79,26 +80,46 @@ pub fn url_curl(
     method: Method,
     headers: &[(String, String)],
     key: &str,
-    uploads_body: bool,
+    body: CurlBody,
 ) {
-    // --path-as-is: the signature covers the path as S3 stores the key;
-    // curl would otherwise remove `.` and `..` segments and ask for another
-    // object (RFC 3986 section 5.2.4).
-    out.push_str("curl -fsS --path-as-is");
-    match method {
-        Method::Get if !key.is_empty() => {
-            out.push_str(" -o ");
-            out.push_str(&shell_quote(&local_name(key)));
-        }
-        Method::Get => {}
-        Method::Head => out.push_str(" -I"),
-        Method::Put if uploads_body => {
-            out.push_str(" -T ");
-            out.push_str(&shell_quote(&local_name(key)));
-        }
-        other => {
-            out.push_str(" -X ");
-            out.push_str(other.as_str());
+    let file = shell_quote(&local_name(key));
+    if let CurlBody::Part { number, size } = body {
+        // Only this part's bytes: S3 stores each part as sent, and a part
+        // PUT of the whole file would be the whole file. A file and not
+        // `-T -`: S3 needs a Content-Length, which curl sends for a file.
+        let part = shell_quote(&format!("{}.part{number}", local_name(key)));
+        let _ = write!(
+            out,
+            "dd if={file} of={part} bs={size} skip={} count=1 status=none && ",
+            number - 1
+        );
+        out.push_str("curl -fsS --path-as-is -T ");
+        out.push_str(&part);
+        // The ETag, which completing the upload needs.
+        out.push_str(" -o /dev/null -w '%header{etag}\\n'");
+    } else {
+        // --path-as-is: the signature covers the path as S3 stores the key;
+        // curl would otherwise remove `.` and `..` segments and ask for
+        // another object (RFC 3986 section 5.2.4).
+        out.push_str("curl -fsS --path-as-is");
+        match (method, body) {
+            (Method::Get, _) if !key.is_empty() => {
+                out.push_str(" -o ");
+                out.push_str(&file);
+            }
+            (Method::Get, _) => {}
+            (Method::Head, _) => out.push_str(" -I"),
+            (Method::Put, CurlBody::File) => {
+                out.push_str(" -T ");
+                out.push_str(&file);
+            }
+            (_, CurlBody::CompleteParts) => {
+                out.push_str(" -X POST -H 'Content-Type:' --data-binary @parts.xml");
+            }
+            (other, _) => {
+                out.push_str(" -X ");
+                out.push_str(other.as_str());
+            }
         }
     }
     for (name, value) in headers {
@@ -107,7 +128,27 @@ pub fn url_curl(
     }
     out.push(' ');
     out.push_str(&shell_quote(url));
+    if body == CurlBody::CompleteParts {
+        out.push_str(COMPLETE_NOTE);
+    }
     out.push('\n');
+}
+
+/// What completing a multipart upload needs that presign cannot know: the
+/// ETag each part upload printed. A shell comment, so the line still runs.
+const COMPLETE_NOTE: &str = "  # parts.xml: <CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>ETAG-1</ETag></Part>...</CompleteMultipartUpload>, each ETag as its part command printed it";
+
+/// What a printed curl command sends as the request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurlBody {
+    /// Nothing.
+    None,
+    /// The local file named after the key.
+    File,
+    /// Bytes `(number - 1) * size` to `number * size` of that file.
+    Part { number: u32, size: u64 },
+    /// `parts.xml`, the part list that completes a multipart upload.
+    CompleteParts,
 }
 
 /// A curl command that uploads a file with the form, and a newline.
@@ -173,17 +214,31 @@ mod tests {
             Method::Put,
             &h,
             "dir/img.png",
-            true,
+            CurlBody::File,
         );
         assert_eq!(
             s,
             "curl -fsS --path-as-is -T img.png -H 'content-type: image/png' 'https://h/img.png?x'\n"
         );
         s.clear();
-        url_curl(&mut s, "https://h/b?x", Method::Put, &[], "", false);
+        url_curl(
+            &mut s,
+            "https://h/b?x",
+            Method::Put,
+            &[],
+            "",
+            CurlBody::None,
+        );
         assert_eq!(s, "curl -fsS --path-as-is -X PUT 'https://h/b?x'\n");
         s.clear();
-        url_curl(&mut s, "https://h/k?x", Method::Get, &[], "k", false);
+        url_curl(
+            &mut s,
+            "https://h/k?x",
+            Method::Get,
+            &[],
+            "k",
+            CurlBody::None,
+        );
         assert_eq!(s, "curl -fsS --path-as-is -o k 'https://h/k?x'\n");
     }
 
