@@ -189,7 +189,12 @@ fn every_aws_cli_vector_matches_verbatim_under_a_frozen_clock() {
             Ok("required"),
             "libfaketime is required but {FAKETIME_LIB} is missing (apt-get install faketime)"
         );
-        eprintln!("skipped: {FAKETIME_LIB} is not installed (apt-get install faketime)");
+        // Past libtest's capture, so that a plain `cargo test` shows it.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: {FAKETIME_LIB} is not installed (apt-get install faketime)"
+        );
         return;
     }
     check_all_vectors("cli.json", |run| {
