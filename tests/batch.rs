@@ -26,20 +26,7 @@ fn command(args: &[&str]) -> Command {
 }
 
 fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = command(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let text = stdin.to_owned();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(text.as_bytes());
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
+    run_bytes(&mut command(args), stdin.as_bytes().to_vec())
 }
 
 fn text(bytes: &[u8]) -> String {
