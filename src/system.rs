@@ -96,6 +96,10 @@ fn command(argv: &[String]) -> io::Result<Command> {
     Ok(cmd)
 }
 
+/// The most a helper may print: a credentials document is a few KiB, and a
+/// helper that prints without end must not grow presign until the timeout.
+const MAX_HELPER_OUTPUT: usize = 1024 * 1024;
+
 /// How often a running helper is looked at.
 const POLL: Duration = Duration::from_millis(5);
 
@@ -133,8 +137,12 @@ fn run_with_timeout(mut cmd: Command, timeout: Duration) -> io::Result<ProcessOu
     let mut reader = child.stdout.take().map(Drain::new).transpose()?;
     let deadline = Instant::now() + timeout;
     let status = loop {
-        if let Some(r) = reader.as_mut() {
-            r.read_available()?;
+        if let Some(r) = reader.as_mut()
+            && let Err(e) = r.read_available()
+        {
+            kill_all(&mut child);
+            let _ = child.wait();
+            return Err(e);
         }
         if let Some(status) = child.try_wait()? {
             break status;
@@ -202,7 +210,15 @@ impl Drain {
         while !self.eof {
             match self.pipe.read(&mut buf) {
                 Ok(0) => self.eof = true,
-                Ok(n) => self.bytes.extend_from_slice(&buf[..n]),
+                Ok(n) => {
+                    self.bytes.extend_from_slice(&buf[..n]);
+                    if self.bytes.len() > MAX_HELPER_OUTPUT {
+                        return Err(io::Error::other(format!(
+                            "printed more than {} KiB, far more than credentials take",
+                            MAX_HELPER_OUTPUT / 1024
+                        )));
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),

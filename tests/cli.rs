@@ -1005,6 +1005,24 @@ fn helper(script: &str) -> Run {
         )
 }
 
+/// A helper that prints without end is stopped once it has printed more
+/// than credentials could take, not left to fill presign's memory until the
+/// timeout; it and its children are killed.
+#[cfg(unix)]
+#[test]
+fn credential_process_that_prints_without_end_is_stopped_early() {
+    let run = helper("echo $$ > \"$HOME/helper.pid\"\nexec yes")
+        .env("PRESIGN_CREDENTIAL_PROCESS_TIMEOUT", "600")
+        .args(&["s3://b/k"]);
+    let out = run.output();
+    assert_eq!(out.status.code(), Some(255));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("printed more than 1024 KiB"), "{stderr}");
+    let pid = std::fs::read_to_string(run.home.path().join("helper.pid")).unwrap();
+    let alive = Path::new("/proc").join(pid.trim()).exists();
+    assert!(!alive, "the helper {pid} still runs");
+}
+
 fn helper_doc() -> String {
     format!(
         "echo '{{\"Version\": 1, \"AccessKeyId\": \"{AK}\", \"SecretAccessKey\": \"{SECRET}\"}}'"
