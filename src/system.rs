@@ -213,10 +213,13 @@ impl Drain {
                 Ok(n) => {
                     self.bytes.extend_from_slice(&buf[..n]);
                     if self.bytes.len() > MAX_HELPER_OUTPUT {
-                        return Err(io::Error::other(format!(
-                            "printed more than {} KiB, far more than credentials take",
-                            MAX_HELPER_OUTPUT / 1024
-                        )));
+                        return Err(io::Error::new(
+                            io::ErrorKind::FileTooLarge,
+                            format!(
+                                "printed more than {} KiB, far more than credentials take",
+                                MAX_HELPER_OUTPUT / 1024
+                            ),
+                        ));
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,

@@ -34,6 +34,9 @@ pub fn run(sys: &dyn System, command: &str) -> Result<Credentials> {
             std::io::ErrorKind::TimedOut => {
                 format!("'{name}' {e} (raise {TIMEOUT_ENV} if it needs longer)")
             }
+            std::io::ErrorKind::FileTooLarge => {
+                format!("'{name}' {e} (it must print one JSON document)")
+            }
             _ => format!("cannot run '{name}': {e}"),
         })
     })?;
