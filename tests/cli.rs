@@ -715,6 +715,28 @@ fn on_a_terminal(run: &Run) -> String {
     text(&out.stdout)
 }
 
+/// AWS CLI v2's `--color`: `on` colours presign's labels even on a pipe,
+/// `off` not even on a terminal, the last one given wins, and a prefix works.
+#[cfg(target_os = "linux")]
+#[test]
+fn color_on_and_off_decide_the_labels_colour() {
+    let piped = base().args(&["s3://b", "--color", "on"]).output();
+    assert!(
+        text(&piped.stderr).contains("\u{1b}["),
+        "{:?}",
+        text(&piped.stderr)
+    );
+    let last = base()
+        .args(&["s3://b", "--color", "on", "--col=off"])
+        .output();
+    assert!(!text(&last.stderr).contains('\u{1b}'));
+    let term = || base().env("TERM", "xterm");
+    let off = on_a_terminal(&term().args(&["s3://b", "--color", "off"]));
+    assert!(off.contains("error:") && !off.contains('\u{1b}'), "{off:?}");
+    let auto = on_a_terminal(&term().args(&["s3://b", "--color", "auto"]));
+    assert!(auto.contains("\u{1b}["), "{auto:?}");
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn error_and_warning_labels_are_coloured_only_on_a_terminal_without_no_color() {

@@ -457,8 +457,10 @@ pub fn main() -> i32 {
         // write) before main, exactly as Python's subprocess.DEVNULL and
         // Node's 'ignore' hand it over, so the URL goes to /dev/null, status 0.
         let stdout = io::stdout();
-        // Styled labels reach stderr only where colour belongs (diagnostic).
-        let mut stderr = anstream::AutoStream::auto(io::stderr().lock());
+        // Styled labels reach stderr only where colour belongs (diagnostic),
+        // or as AWS CLI v2's --color says.
+        let args: Vec<OsString> = std::env::args_os().collect();
+        let mut stderr = anstream::AutoStream::new(io::stderr().lock(), color_choice(&args));
         let now = match frozen_now(std::env::var_os("PRESIGN_NOW")) {
             Ok(now) => now,
             Err(e) => {
@@ -474,7 +476,7 @@ pub fn main() -> i32 {
         }
         let stdin = io::stdin();
         run(
-            std::env::args_os(),
+            args,
             &OsSystem,
             now,
             &mut stdin.lock(),
@@ -483,6 +485,30 @@ pub fn main() -> i32 {
         )
     });
     outcome.unwrap_or(EXIT_OTHER)
+}
+
+/// What AWS CLI v2's global `--color on|off|auto` (last one wins, any
+/// prefix argparse takes) asks of presign's own coloured labels; `auto`
+/// colours a terminal only, and honours NO_COLOR and friends.
+fn color_choice(args: &[OsString]) -> anstream::ColorChoice {
+    let Ok(args) = argv::expand_prefixes(args.to_vec(), &[]) else {
+        return anstream::ColorChoice::Auto;
+    };
+    let mut value = None;
+    let mut words = args.iter().skip(1).map(|a| a.to_str());
+    while let Some(word) = words.next() {
+        match word {
+            Some("--") => break,
+            Some("--color") => value = words.next().flatten(),
+            Some(w) if w.starts_with("--color=") => value = Some(&w["--color=".len()..]),
+            _ => {}
+        }
+    }
+    match value {
+        Some("on") => anstream::ColorChoice::Always,
+        Some("off") => anstream::ColorChoice::Never,
+        _ => anstream::ColorChoice::Auto,
+    }
 }
 
 /// The clock, or the instant `PRESIGN_NOW` freezes it at.
