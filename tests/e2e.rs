@@ -400,6 +400,20 @@ root_domain = ".localhost"
         || garage(&["node", "id", "-q"]),
     )?;
     let node = id.trim().split('@').next().unwrap_or_default().to_owned();
+    // `node id` reads the node's key from disk and can answer before the
+    // RPC port listens; `layout assign` then fails with "Connection
+    // refused" on a loaded machine. Wait for the port itself.
+    wait_until(
+        &server,
+        Some(&mut guard),
+        "garage's RPC port to accept connections",
+        Duration::from_millis(50),
+        || {
+            std::net::TcpStream::connect(("127.0.0.1", rpc))
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+    )?;
     let provision = || -> Result<(), String> {
         garage(&["layout", "assign", "-z", "dc1", "-c", "1G", &node])?;
         garage(&["layout", "apply", "--version", "1"])?;

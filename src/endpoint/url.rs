@@ -51,12 +51,14 @@ pub fn split(text: &str) -> Result<SplitUrl<'_>, SplitError> {
         if netloc.contains('[') != netloc.contains(']') {
             return Err(SplitError::UnbalancedBrackets);
         }
-        // After `[v6]` only `:PORT` may follow, as Python 3.11 checks.
-        if let Some((_, after)) = netloc.rsplit_once(']')
-            && !after.is_empty()
-            && !after.starts_with(':')
-        {
-            return Err(SplitError::UnbalancedBrackets);
+        // Python 3.11's `_check_bracketed_netloc`: nothing before the `[`,
+        // and after the first `]` only `:PORT` (`[::1]1]` is refused).
+        let host_port = netloc.rsplit_once('@').map_or(netloc, |(_, hp)| hp);
+        if let Some((before, bracketed)) = host_port.split_once('[') {
+            let after = bracketed.split_once(']').map_or("", |(_, after)| after);
+            if !before.is_empty() || (!after.is_empty() && !after.starts_with(':')) {
+                return Err(SplitError::UnbalancedBrackets);
+            }
         }
     }
     let mut fragment = None;
