@@ -58,16 +58,9 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 
 /// Whether [`escape`] rewrites `c`.
 pub fn needs_escape(c: char) -> bool {
-    c == '\\'
-        || c.is_control() // C0, DEL and C1
-        || matches!(
-            c,
-            '\u{061c}' // ARABIC LETTER MARK
-                | '\u{200e}' | '\u{200f}' // LRM, RLM
-                | '\u{202a}'..='\u{202e}' // LRE, RLE, PDF, LRO, RLO
-                | '\u{2066}'..='\u{2069}' // LRI, RLI, FSI, PDI
-                | '\u{2028}' | '\u{2029}' // line and paragraph separators
-        )
+    // The characters a terminal acts on, as everywhere else presign prints
+    // outside text, and the backslash, so that escapes read back unambiguously.
+    c == '\\' || crate::escape::is_unsafe(c)
 }
 
 /// How the bucket is addressed.
