@@ -1,9 +1,10 @@
 //! Errors, each with the exit status AWS CLI v2 gives its kind of failure.
 //!
 //! AWS CLI v2 exits 252 for a usage or parameter-validation error, 253 when
-//! no credentials can be found, and 255 for anything else (an unparsable
-//! file, an unknown profile, a failing credential_process among them).
-//! presign keeps those three numbers so scripts written against `aws s3
+//! no credentials can be found, 254 when a service answers with an error,
+//! and 255 for anything else (an unparsable file, an unknown profile, a
+//! failing credential_process, an unreachable endpoint among them).
+//! presign keeps those numbers so scripts written against `aws s3
 //! presign` keep working. Every message is one line that names the problem and,
 //! where there is one, the fix; none ever contains a secret.
 
@@ -13,6 +14,9 @@ use std::path::PathBuf;
 pub const EXIT_USAGE: i32 = 252;
 /// Exit status when no credentials can be found.
 pub const EXIT_CONFIG: i32 = 253;
+/// Exit status when a service answers with an error (AWS CLI v2's
+/// ClientError): an AssumeRole that is denied, say.
+pub const EXIT_SERVICE: i32 = 254;
 /// Exit status for every other failure.
 pub const EXIT_OTHER: i32 = 255;
 
@@ -89,6 +93,37 @@ pub enum Error {
     #[error("error when retrieving credentials from credential_process: {0}")]
     CredentialProcess(String),
 
+    /// A credential source that calls AWS or reads a cache failed (an
+    /// unreachable endpoint, a malformed answer, a corrupt cache file, a
+    /// configuration the source refuses): AWS CLI v2's generic 255.
+    #[error("{0}")]
+    CredentialSource(String),
+
+    /// A credential service answered with an error (AccessDenied, say):
+    /// AWS CLI v2's ClientError, 254.
+    #[error(
+        "{service} refused the {operation} call{retries}: {code}: {message}{hint}",
+        retries = if *.attempts > 1 { format!(" (after {} attempts)", .attempts) } else { String::new() },
+        hint = if .hint.is_empty() { String::new() } else { format!(" ({})", .hint) }
+    )]
+    Service {
+        service: &'static str,
+        operation: &'static str,
+        code: String,
+        message: String,
+        attempts: u32,
+        hint: String,
+    },
+
+    /// A value from the configuration breaks a limit of the service's API,
+    /// checked before any call as botocore does (ParamValidation, 252).
+    #[error("{0}")]
+    ParamValidation(String),
+
+    /// A call needs a region and none is configured (NoRegion, 253).
+    #[error("{0}")]
+    NoRegion(String),
+
     /// The credentials' own expiry time has passed.
     #[error("the credentials from {source_name} expired at {at} (refresh them and try again)")]
     ExpiredCredentials { source_name: String, at: String },
@@ -120,7 +155,11 @@ impl Error {
     /// The process exit status for this error, as AWS CLI v2 would give it.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Usage(_) | Error::InvalidUri(_) | Error::InvalidExpiry(_) => EXIT_USAGE,
+            Error::Usage(_)
+            | Error::InvalidUri(_)
+            | Error::InvalidExpiry(_)
+            | Error::ParamValidation(_) => EXIT_USAGE,
+            Error::Service { .. } => EXIT_SERVICE,
             // AWS CLI v2 gives 253 only when no provider finds credentials
             // (NoCredentialsError); a file it cannot parse, an unknown
             // profile, half a key pair or a failing credential_process are
@@ -128,13 +167,15 @@ impl Error {
             Error::NoCredentials
             | Error::NoCredentialsFor(_)
             | Error::NetworkCredentials { .. }
-            | Error::ExpiredCredentials { .. } => EXIT_CONFIG,
+            | Error::ExpiredCredentials { .. }
+            | Error::NoRegion(_) => EXIT_CONFIG,
             Error::ConfigParse { .. }
             | Error::ConfigRead { .. }
             | Error::ProfileNotFound(_)
             | Error::InvalidConfig(_)
             | Error::PartialCredentials { .. }
             | Error::CredentialProcess(_)
+            | Error::CredentialSource(_)
             | Error::NotAnInteger(_)
             | Error::InvalidRegion(_)
             | Error::InvalidEndpoint(_)

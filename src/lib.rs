@@ -27,7 +27,7 @@
 //!     .var("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
 //!     .var("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 //!     .file("/home/me/.aws/config", "[default]\nregion = eu-west-2\n");
-//! let resolved = config::resolve(&sys, &Overrides::default())?;
+//! let resolved = config::resolve(&sys, &Overrides::default(), datetime!(2026-01-02 03:04:05 UTC))?;
 //! let mut presigner = Presigner::new(
 //!     resolved.endpoint,
 //!     resolved.credentials,
@@ -50,10 +50,13 @@ pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod escape;
+pub mod http;
 pub mod inspect;
+mod net;
 pub mod operation;
 pub mod post;
 pub mod presign;
+pub mod providers;
 pub mod secret;
 pub mod sign;
 pub mod system;

@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use std::sync::{Arc, Mutex};
+
 use crate::error::{Error, Result};
+use crate::http::{HttpError, HttpRequest, HttpResponse};
 
 /// What running a `credential_process` command produced.
 ///
@@ -62,6 +65,43 @@ pub trait System {
     fn is_windows(&self) -> bool {
         cfg!(windows)
     }
+
+    /// Sends one HTTP request (credential services only). The default has
+    /// no network.
+    fn http(&self, request: &HttpRequest) -> std::result::Result<HttpResponse, HttpError> {
+        let _ = request;
+        Err(HttpError::Unsupported)
+    }
+
+    /// Writes a cache file shared with AWS CLI v2: parent folders are made
+    /// as needed, a new file is readable by its owner only (0600), an
+    /// existing one keeps its mode, and readers never see half a file (the
+    /// bytes go to a temporary file in the same folder, renamed over).
+    fn write_private_file(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let _ = (path, bytes);
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this system cannot write files",
+        ))
+    }
+
+    /// Waits `duration` (between retries).
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
+
+    /// Asks the user for a secret on the terminal (not on standard input,
+    /// which may be a batch of keys), without echo; `Ok(None)` when there is
+    /// no terminal.
+    fn prompt_secret(&self, prompt: &str) -> io::Result<Option<String>> {
+        let _ = prompt;
+        Ok(None)
+    }
+
+    /// Random bytes (request ids, retry jitter).
+    fn random(&self, out: &mut [u8]) {
+        let _ = getrandom::fill(out);
+    }
 }
 
 /// The real operating system.
@@ -85,6 +125,102 @@ impl System for OsSystem {
     fn run(&self, argv: &[String], timeout: Duration) -> io::Result<ProcessOutput> {
         run_with_timeout(command(argv)?, timeout)
     }
+
+    fn http(&self, request: &HttpRequest) -> std::result::Result<HttpResponse, HttpError> {
+        crate::net::send(request, &|name| std::env::var(name).ok())
+    }
+
+    fn write_private_file(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        write_atomically(path, bytes)
+    }
+
+    fn prompt_secret(&self, prompt: &str) -> io::Result<Option<String>> {
+        terminal_prompt(prompt)
+    }
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no parent folder"))?;
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+    let mut random = [0u8; 6];
+    let _ = getrandom::fill(&mut random);
+    let mut temp_name = OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", hex::encode(random)));
+    let temp = dir.join(temp_name);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0o600);
+        options.mode(mode);
+    }
+    let result = (|| {
+        let mut file = options.open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Reads one line from `/dev/tty` with echo off.
+#[cfg(unix)]
+fn terminal_prompt(prompt: &str) -> io::Result<Option<String>> {
+    use rustix::termios::{self, LocalModes, OptionalActions};
+    use std::io::{BufRead, Write};
+    let Ok(tty) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+    else {
+        return Ok(None);
+    };
+    let saved = termios::tcgetattr(&tty).ok();
+    if let Some(saved) = &saved {
+        let mut quiet = saved.clone();
+        quiet.local_modes.remove(LocalModes::ECHO);
+        quiet.local_modes.insert(LocalModes::ECHONL);
+        let _ = termios::tcsetattr(&tty, OptionalActions::Flush, &quiet);
+    }
+    let mut writer = &tty;
+    let line = writer
+        .write_all(prompt.as_bytes())
+        .and_then(|_| writer.flush())
+        .and_then(|_| {
+            let mut line = String::new();
+            io::BufReader::new(&tty)
+                .read_line(&mut line)
+                .map(|n| (n, line))
+        });
+    if let Some(saved) = &saved {
+        let _ = termios::tcsetattr(&tty, OptionalActions::Flush, saved);
+    }
+    let (n, line) = line?;
+    if n == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "end of input at the prompt",
+        ));
+    }
+    Ok(Some(line.trim_end_matches(['\n', '\r']).to_owned()))
+}
+
+#[cfg(not(unix))]
+fn terminal_prompt(_prompt: &str) -> io::Result<Option<String>> {
+    Ok(None)
 }
 
 fn command(argv: &[String]) -> io::Result<Command> {
@@ -268,6 +404,19 @@ pub struct MapSystem {
     pub vars: HashMap<String, OsString>,
     pub files: HashMap<PathBuf, Vec<u8>>,
     pub windows: bool,
+    /// Files written through [`System::write_private_file`], read back
+    /// before `files`.
+    pub written: Arc<Mutex<HashMap<PathBuf, Vec<u8>>>>,
+    /// Answers HTTP requests, and records them.
+    pub server: Option<Arc<dyn Server>>,
+    /// What [`System::prompt_secret`] answers.
+    pub prompt_answer: Option<String>,
+}
+
+/// An in-process HTTP server for [`MapSystem`].
+pub trait Server: std::fmt::Debug + Send + Sync {
+    /// Answers one request.
+    fn answer(&self, request: &HttpRequest) -> std::result::Result<HttpResponse, HttpError>;
 }
 
 impl MapSystem {
@@ -293,6 +442,20 @@ impl MapSystem {
         self.files.insert(path.into(), text.as_bytes().to_vec());
         self
     }
+
+    /// Answers HTTP requests with `server`.
+    pub fn server(mut self, server: Arc<dyn Server>) -> Self {
+        self.server = Some(server);
+        self
+    }
+
+    /// A file as last written through [`System::write_private_file`].
+    pub fn written(&self, path: impl AsRef<Path>) -> Option<Vec<u8>> {
+        self.written
+            .lock()
+            .ok()
+            .and_then(|w| w.get(path.as_ref()).cloned())
+    }
 }
 
 impl System for MapSystem {
@@ -301,7 +464,35 @@ impl System for MapSystem {
     }
 
     fn read_file(&self, path: &Path) -> io::Result<Option<Vec<u8>>> {
+        if let Some(bytes) = self.written(path) {
+            return Ok(Some(bytes));
+        }
         Ok(self.files.get(path).cloned())
+    }
+
+    fn http(&self, request: &HttpRequest) -> std::result::Result<HttpResponse, HttpError> {
+        match &self.server {
+            Some(server) => server.answer(request),
+            None => Err(HttpError::Connect),
+        }
+    }
+
+    fn write_private_file(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        self.written
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?
+            .insert(path.to_owned(), bytes.to_vec());
+        Ok(())
+    }
+
+    fn sleep(&self, _duration: Duration) {}
+
+    fn prompt_secret(&self, _prompt: &str) -> io::Result<Option<String>> {
+        Ok(self.prompt_answer.clone())
+    }
+
+    fn random(&self, out: &mut [u8]) {
+        out.fill(0x42);
     }
 
     fn run(&self, argv: &[String], timeout: Duration) -> io::Result<ProcessOutput> {

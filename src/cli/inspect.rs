@@ -48,6 +48,7 @@ pub fn execute(
     let mut keys = Keyring {
         args,
         sys,
+        now,
         loaded: None,
     };
     if args.url != "-" {
@@ -169,6 +170,7 @@ fn block(ins: &Inspected, text: &str, indent: &str) -> String {
 struct Keyring<'a> {
     args: &'a InspectArgs,
     sys: &'a dyn System,
+    now: OffsetDateTime,
     /// The selected credentials, both shared files, and why the default
     /// credentials could not be had (when they could not).
     loaded: Option<(Option<Credentials>, SharedFiles, Option<String>)>,
@@ -188,7 +190,8 @@ impl Keyring<'_> {
                     profile: self.args.profile.clone(),
                     ..Default::default()
                 };
-                let (credentials, unusable) = match config::resolve(self.sys, &overrides) {
+                let (credentials, unusable) = match config::resolve(self.sys, &overrides, self.now)
+                {
                     Ok(resolved) => (resolved.credentials, None),
                     Err(e) if self.args.profile.is_none() => (None, Some(e.to_string())),
                     Err(e) => return Err(e),

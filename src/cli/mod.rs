@@ -853,8 +853,23 @@ struct Prepared {
     presigner: Presigner,
 }
 
+/// `--cli-connect-timeout` and `--cli-read-timeout` (validated earlier as
+/// whole seconds; a negative value means none, as `0` does).
+fn network_options(v2: &V2Globals) -> crate::providers::NetworkOptions {
+    let seconds = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(crate::presign::whole_seconds)
+            .map(|s| u64::try_from(s).unwrap_or(0))
+    };
+    crate::providers::NetworkOptions {
+        connect_timeout: seconds(&v2.cli_connect_timeout),
+        read_timeout: seconds(&v2.cli_read_timeout),
+    }
+}
+
 fn prepare(
     common: &Common,
+    network: crate::providers::NetworkOptions,
     sys: &dyn System,
     now: OffsetDateTime,
     err: &mut dyn Write,
@@ -893,8 +908,9 @@ fn prepare(
         region: common.region.clone(),
         endpoint_url: common.endpoint_url.clone(),
         no_sign_request: common.no_sign_request,
+        network,
     };
-    let resolved = config::resolve(sys, &overrides)?;
+    let resolved = config::resolve(sys, &overrides, now)?;
     let sigv2 = match common.signature_version {
         Some(version) => version == SignatureVersion::S3,
         None => resolved.s3_signature_version.as_deref() == Some("s3"),
@@ -1040,7 +1056,7 @@ fn execute_url(
             crate::uri::require_key(bucket, key)?;
         }
     }
-    let prepared = prepare(&args.common, sys, now, err)?;
+    let prepared = prepare(&args.common, network_options(&args.v2), sys, now, err)?;
     // Without credentials every URL of a batch would fail alike: say it
     // once, before any input is read (a --from list repeated it on every
     // line). One URI keeps AWS CLI's order: endpoint errors come first.
@@ -1120,7 +1136,7 @@ fn execute_post(
             .map(|c| PostSpec::parse_condition(c))
             .collect::<Result<_>>()?,
     };
-    let mut prepared = prepare(&args.common, sys, now, err)?;
+    let mut prepared = prepare(&args.common, Default::default(), sys, now, err)?;
     let form = prepared
         .presigner
         .presign_post(&uri.bucket, &uri.key, prepared.expires, &spec)?;

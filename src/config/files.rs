@@ -41,6 +41,8 @@ pub struct SharedFiles {
     pub config_profiles: Vec<(String, Section)>,
     /// `[services NAME]` sections of the config file.
     pub services: Vec<(String, Section)>,
+    /// `[sso-session NAME]` sections of the config file.
+    pub sso_sessions: Vec<(String, Section)>,
     /// Sections of the credentials file, by profile name.
     pub credentials: Ini,
 }
@@ -54,6 +56,7 @@ impl SharedFiles {
         // of many profiles loads in linear time.
         let mut profile_at = HashMap::new();
         let mut service_at = HashMap::new();
+        let mut sso_at = HashMap::new();
         let config = read_ini(sys, &config_path, CONFIG_FILE_ENV)?;
         let credentials = read_ini(sys, &credentials_path, CREDENTIALS_FILE_ENV)?;
         let mut files = SharedFiles {
@@ -75,7 +78,9 @@ impl SharedFiles {
                     );
                 }
             } else if name.starts_with("sso-session") {
-                // Only SSO reads these, and presign does not do SSO.
+                if let Some(session) = second_word(&name) {
+                    put(&mut files.sso_sessions, &mut sso_at, session, section);
+                }
             } else if name.starts_with("services") {
                 if let Some(service) = second_word(&name) {
                     put(&mut files.services, &mut service_at, service, section);
@@ -100,6 +105,11 @@ impl SharedFiles {
     /// The section of the credentials file alone.
     pub fn credentials_profile(&self, name: &str) -> Option<&Section> {
         self.credentials.section(name)
+    }
+
+    /// The `[sso-session NAME]` section.
+    pub fn sso_session_section(&self, name: &str) -> Option<&Section> {
+        find(&self.sso_sessions, name)
     }
 
     /// The `[services NAME]` section.

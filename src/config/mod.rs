@@ -19,10 +19,15 @@ pub mod ini;
 pub mod process;
 pub mod shlex;
 
+use std::cell::RefCell;
+
+use time::OffsetDateTime;
+
 use crate::credentials::Credentials;
 use crate::endpoint::{AddressingStyle, CustomEndpoint, EndpointConfig, url};
 use crate::error::{Error, Result};
 use crate::escape::{self, for_terminal};
+use crate::providers::Context;
 use crate::system::System;
 use files::SharedFiles;
 use ini::Section;
@@ -38,6 +43,9 @@ pub struct Overrides {
     pub endpoint_url: Option<String>,
     /// `--no-sign-request`: no credentials are looked up.
     pub no_sign_request: bool,
+    /// `--cli-connect-timeout` and `--cli-read-timeout`, for the calls
+    /// credential sources make.
+    pub network: crate::providers::NetworkOptions,
 }
 
 /// The outcome of resolution.
@@ -63,8 +71,9 @@ pub struct Resolved {
     pub s3_us_east_1_regional_endpoint: Option<String>,
 }
 
-/// Resolves profile, credentials, region and endpoint from `sys`.
-pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
+/// Resolves profile, credentials, region and endpoint from `sys`, at `now`
+/// (the clock that judges cached credentials and names role sessions).
+pub fn resolve(sys: &dyn System, overrides: &Overrides, now: OffsetDateTime) -> Result<Resolved> {
     let mut trail = Vec::new();
     let files = SharedFiles::load(sys)?;
     let found = |f: bool| if f { "read" } else { "not found" };
@@ -101,6 +110,35 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
         for_terminal(provider_profile)
     ));
 
+    // The session's region, which the S3 URL and every credential service
+    // client (STS, Sign-In) share; instance metadata is its last step.
+    let configured_region = match &overrides.region {
+        Some(r) => Some(r.clone()),
+        None => match sys.var("AWS_REGION")? {
+            Some(r) => Some(r),
+            None => match sys.var("AWS_DEFAULT_REGION")? {
+                Some(r) => Some(r),
+                None => scoped.text("region").map(str::to_owned),
+            },
+        },
+    };
+    let mut cx = Context {
+        sys,
+        now,
+        files: &files,
+        selected: &scoped,
+        region: configured_region.clone(),
+        network: overrides.network.clone(),
+        trail: RefCell::new(Vec::new()),
+    };
+    let imds_region = match configured_region {
+        Some(_) => None,
+        None => crate::providers::imds::region(&cx)?,
+    };
+    if imds_region.is_some() {
+        cx.region = imds_region.clone();
+    }
+
     let mut credentials_source = String::from("nowhere");
     let credentials = if overrides.no_sign_request {
         trail.push("credentials: none (--no-sign-request)".to_owned());
@@ -111,7 +149,9 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
             from_flag: overrides.profile.is_some(),
             scoped: &scoped,
         };
-        match chain::resolve(sys, &files, &input)? {
+        let outcome = chain::resolve(&cx, &input);
+        trail.append(&mut cx.trail.borrow_mut());
+        match outcome? {
             Some(found) => {
                 trail.push(format!(
                     "credentials: access key {} from {}{}",
@@ -133,7 +173,7 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides) -> Result<Resolved> {
         }
     };
 
-    let endpoint = endpoint_config(sys, overrides, &files, &scoped, &mut trail)?;
+    let endpoint = endpoint_config(sys, overrides, &files, &scoped, imds_region, &mut trail)?;
     let s3_signature_version = scoped
         .get("s3")
         .and_then(|v| v.nested("signature_version"))
@@ -178,6 +218,7 @@ fn endpoint_config(
     overrides: &Overrides,
     files: &SharedFiles,
     scoped: &Section,
+    imds_region: Option<String>,
     trail: &mut Vec<String>,
 ) -> Result<EndpointConfig> {
     let s3 = scoped.get("s3");
@@ -192,6 +233,7 @@ fn endpoint_config(
             "the profile's region",
             scoped.text("region").map(str::to_owned),
         ),
+        ("instance metadata", imds_region),
     ];
     let (mut region, region_source) = region_sources
         .into_iter()

@@ -11,6 +11,7 @@
 //! keyed HMAC, so each further URL costs two SHA-256 passes and one HMAC.
 
 pub mod encode;
+pub mod header;
 pub mod v2;
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -215,11 +216,7 @@ impl QuerySigner {
     /// `None` when `time` is outside [`utc_signing_time`]'s years, where
     /// `X-Amz-Date` would be no `YYYYMMDD'T'HHMMSS'Z'` (or not exist).
     pub fn new(credentials: Credentials, time: OffsetDateTime) -> Option<Self> {
-        let amz_date = utc_signing_time(time)?
-            .format(format_description!(
-                "[year][month][day]T[hour][minute][second]Z"
-            ))
-            .ok()?;
+        let amz_date = amz_date_checked(time)?;
         Some(QuerySigner {
             credentials,
             date: amz_date[..8].to_owned(),
@@ -427,6 +424,21 @@ impl QuerySigner {
             string_to_sign: trace.string_to_sign,
         }
     }
+}
+
+/// `YYYYMMDD'T'HHMMSS'Z'` of `time` in UTC; `None` outside 1970..9999.
+fn amz_date_checked(time: OffsetDateTime) -> Option<String> {
+    utc_signing_time(time)?
+        .format(format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .ok()
+}
+
+/// `X-Amz-Date` of `time`, for presign's own calls (made at the clock's
+/// time, always inside 1970..9999; the epoch otherwise).
+pub(crate) fn amz_date(time: OffsetDateTime) -> String {
+    amz_date_checked(time).unwrap_or_else(|| "19700101T000000Z".to_owned())
 }
 
 /// The string to sign: algorithm, timestamp, scope and the SHA-256 of the

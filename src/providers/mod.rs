@@ -1,0 +1,278 @@
+//! The credential sources that call AWS or read AWS CLI v2's caches: assume
+//! role and web identity (STS), IAM Identity Center (SSO), `aws login`,
+//! container credentials and instance metadata.
+//!
+//! Each provider is a function of a [`Context`]: the system (environment,
+//! files, HTTP), the clock, and the selected profile whose settings every
+//! provider client takes (botocore creates them from the same session: the
+//! profile's endpoint overrides, region, CA bundle, timeouts and retries,
+//! never `--endpoint-url`). Nothing here touches the network unless a
+//! provider is asked for credentials and its cache cannot answer.
+
+pub(crate) mod cache;
+pub(crate) mod container;
+pub(crate) mod imds;
+pub(crate) mod login;
+pub(crate) mod pyjson;
+pub(crate) mod sso;
+pub(crate) mod sts;
+pub(crate) mod timestamp;
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::config::files::{self, SharedFiles};
+use crate::config::ini::Section;
+use crate::error::{Error, Result};
+use crate::escape::for_terminal;
+use crate::http::{HttpError, HttpRequest, HttpResponse, Transport};
+use crate::system::System;
+
+/// What the command line sets for presign's own network calls (AWS CLI
+/// v2's `--cli-connect-timeout` and `--cli-read-timeout`; `0` means none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkOptions {
+    /// `--cli-connect-timeout` in seconds.
+    pub connect_timeout: Option<u64>,
+    /// `--cli-read-timeout` in seconds.
+    pub read_timeout: Option<u64>,
+}
+
+/// Everything a provider needs.
+pub(crate) struct Context<'a> {
+    pub sys: &'a dyn System,
+    pub now: OffsetDateTime,
+    pub files: &'a SharedFiles,
+    /// The selected profile (merged): its settings drive every client.
+    pub selected: &'a Section,
+    /// The session's region (`--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
+    /// the selected profile's `region`, instance metadata).
+    pub region: Option<String>,
+    /// The command line's network settings.
+    pub network: NetworkOptions,
+    /// Decisions for `--debug` (never a secret).
+    pub trail: RefCell<Vec<String>>,
+}
+
+/// A service client of the session, as botocore builds one for a provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Service {
+    Sts,
+    Sso,
+    SsoOidc,
+    Signin,
+}
+
+impl Service {
+    /// The suffix of `AWS_ENDPOINT_URL_<SVC>`.
+    fn env_suffix(self) -> &'static str {
+        match self {
+            Service::Sts => "STS",
+            Service::Sso => "SSO",
+            Service::SsoOidc => "SSO_OIDC",
+            Service::Signin => "SIGNIN",
+        }
+    }
+
+    /// The key in a `[services NAME]` section.
+    fn services_key(self) -> &'static str {
+        match self {
+            Service::Sts => "sts",
+            Service::Sso => "sso",
+            Service::SsoOidc => "sso_oidc",
+            Service::Signin => "signin",
+        }
+    }
+
+    /// The name used in messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Service::Sts => "STS",
+            Service::Sso => "the IAM Identity Center portal",
+            Service::SsoOidc => "IAM Identity Center OIDC",
+            Service::Signin => "AWS Sign-In",
+        }
+    }
+}
+
+impl Context<'_> {
+    /// Notes a decision for `--debug`.
+    pub fn note(&self, line: String) {
+        self.trail.borrow_mut().push(line);
+    }
+
+    /// The home folder the caches live under.
+    pub fn home(&self) -> Result<PathBuf> {
+        files::home_dir(self.sys).map(PathBuf::from).ok_or_else(|| {
+            Error::InvalidConfig(
+                "cannot find the home folder for AWS CLI's caches (set HOME)".to_owned(),
+            )
+        })
+    }
+
+    /// A setting: the environment variable, else the selected profile's key.
+    pub fn setting(&self, env: &str, key: &str) -> Result<Option<String>> {
+        Ok(match self.sys.var(env)? {
+            Some(v) => Some(v),
+            None => self.selected.text(key).map(str::to_owned),
+        })
+    }
+
+    /// The configured endpoint of `service`, in botocore's order:
+    /// `AWS_ENDPOINT_URL_<SVC>`, `AWS_ENDPOINT_URL`, the profile's
+    /// `[services]` section, the profile's `endpoint_url`; none when
+    /// `ignore_configured_endpoint_urls` is on.
+    pub fn configured_endpoint(&self, service: Service) -> Result<Option<String>> {
+        let ignore = self
+            .setting(
+                "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+                "ignore_configured_endpoint_urls",
+            )?
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if ignore {
+            return Ok(None);
+        }
+        let env = format!("AWS_ENDPOINT_URL_{}", service.env_suffix());
+        for name in [env.as_str(), "AWS_ENDPOINT_URL"] {
+            if let Some(url) = self.sys.var(name)?.filter(|v| !v.is_empty()) {
+                return Ok(Some(url));
+            }
+        }
+        if let Some(name) = self.selected.text("services")
+            && let Some(section) = self.files.services_section(name)
+            && let Some(url) = section
+                .get(service.services_key())
+                .and_then(|v| v.nested("endpoint_url"))
+                .filter(|u| !u.is_empty())
+        {
+            return Ok(Some(url.to_owned()));
+        }
+        Ok(self
+            .selected
+            .text("endpoint_url")
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned))
+    }
+
+    /// The transport of a botocore client: `--cli-*-timeout` (60 s by
+    /// default), proxies, and the CA bundle (`AWS_CA_BUNDLE`, the profile's
+    /// `ca_bundle`, `REQUESTS_CA_BUNDLE`).
+    pub fn client_transport(&self) -> Result<Transport> {
+        let seconds = |v: Option<u64>| match v {
+            Some(0) => None,
+            Some(s) => Some(Duration::from_secs(s)),
+            None => Some(Duration::from_secs(60)),
+        };
+        let bundle = match self.sys.var_os("AWS_CA_BUNDLE") {
+            Some(v) => Some(v),
+            None => match self.selected.text("ca_bundle") {
+                Some(v) => Some(v.into()),
+                None => self.sys.var_os("REQUESTS_CA_BUNDLE"),
+            },
+        };
+        Ok(Transport {
+            connect_timeout: seconds(self.network.connect_timeout),
+            read_timeout: seconds(self.network.read_timeout),
+            use_proxy: true,
+            ca_bundle: bundle
+                .filter(|b| !b.is_empty())
+                .map(|b| PathBuf::from(files::expand_user(self.sys, &b))),
+        })
+    }
+
+    /// Attempts per call in botocore's retry modes (`AWS_MAX_ATTEMPTS`,
+    /// `max_attempts`, default 3); `retry_mode = legacy` is refused as v2
+    /// refuses it.
+    pub fn max_attempts(&self) -> Result<u32> {
+        if let Some(mode) = self.setting("AWS_RETRY_MODE", "retry_mode")?
+            && mode != "standard"
+            && mode != "adaptive"
+        {
+            return Err(Error::InvalidConfig(format!(
+                "invalid value provided to \"mode\": \"{}\" must be one of: \"standard\" or \"adaptive\" (fix retry_mode or AWS_RETRY_MODE)",
+                for_terminal(&mode)
+            )));
+        }
+        match self.setting("AWS_MAX_ATTEMPTS", "max_attempts")? {
+            None => Ok(3),
+            Some(v) => v.trim().parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                Error::InvalidConfig(format!(
+                    "max_attempts must be a whole number of at least 1, not \"{}\" (fix max_attempts or AWS_MAX_ATTEMPTS)",
+                    for_terminal(&v)
+                ))
+            }),
+        }
+    }
+
+    /// Sends `request` with botocore's standard retries: connection errors,
+    /// timeouts and HTTP 500, 502, 503, 504 are tried again, up to
+    /// [`Self::max_attempts`] in all, after `rand(0,1) × 2^attempt` seconds
+    /// (at most 20). The last answer is returned, even a 5xx.
+    pub fn send_with_retries(
+        &self,
+        service: Service,
+        request: &HttpRequest,
+    ) -> Result<(HttpResponse, u32)> {
+        let attempts = self.max_attempts()?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = self.sys.http(request);
+            let retry = match &outcome {
+                Ok(r) => matches!(r.status, 500 | 502 | 503 | 504),
+                Err(e) => e.is_retryable(),
+            };
+            if !retry || attempt >= attempts {
+                return match outcome {
+                    Ok(response) => Ok((response, attempt - 1)),
+                    Err(e) => Err(network_error(service.label(), &request.url, &e)),
+                };
+            }
+            let mut r = [0u8; 2];
+            self.sys.random(&mut r);
+            let fraction = f64::from(u16::from_le_bytes(r)) / 65535.0;
+            let delay = (fraction * f64::from(1u32 << attempt.min(5))).min(20.0);
+            self.sys.sleep(Duration::from_secs_f64(delay));
+        }
+    }
+}
+
+/// The `User-Agent` of presign's calls to AWS services.
+pub(crate) fn user_agent() -> String {
+    format!("presign/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// One line for a call that got no answer, as AWS CLI v2 words it (exit 255).
+pub(crate) fn network_error(what: &str, url: &str, error: &HttpError) -> Error {
+    let url = for_terminal(url);
+    let message = match error {
+        HttpError::Connect => format!(
+            "could not connect to the endpoint URL \"{url}\" of {what} (check the endpoint and the network)"
+        ),
+        HttpError::ConnectTimeout => format!(
+            "connect timeout on endpoint URL \"{url}\" of {what} (check the endpoint, or raise --cli-connect-timeout)"
+        ),
+        HttpError::ReadTimeout => format!(
+            "read timeout on endpoint URL \"{url}\" of {what} (the service is slow or down; raise --cli-read-timeout)"
+        ),
+        HttpError::Tls(reason) => format!(
+            "SSL validation failed for {url}: {} (point AWS_CA_BUNDLE or ca_bundle at the CA that signed its certificate)",
+            for_terminal(reason)
+        ),
+        HttpError::Proxy(reason) => format!(
+            "failed to connect to the proxy for {url}: {} (check HTTPS_PROXY, HTTP_PROXY and NO_PROXY)",
+            for_terminal(reason)
+        ),
+        HttpError::Unsupported => {
+            format!("{what} at \"{url}\" needs a network call, and this build has no HTTP client")
+        }
+        HttpError::Other(reason) => format!(
+            "request to \"{url}\" of {what} failed: {}",
+            for_terminal(reason)
+        ),
+    };
+    Error::CredentialSource(message)
+}
