@@ -98,6 +98,14 @@ pub trait System {
         Ok(None)
     }
 
+    /// Without a terminal: writes `prompt` to standard error and reads one
+    /// line of standard input, as Python's `getpass` falls back to doing;
+    /// `Ok(None)` at end of input.
+    fn prompt_stdin(&self, prompt: &str) -> io::Result<Option<String>> {
+        let _ = prompt;
+        Ok(None)
+    }
+
     /// Random bytes (request ids, retry jitter).
     fn random(&self, out: &mut [u8]) {
         let _ = getrandom::fill(out);
@@ -136,6 +144,20 @@ impl System for OsSystem {
 
     fn prompt_secret(&self, prompt: &str) -> io::Result<Option<String>> {
         terminal_prompt(prompt)
+    }
+
+    fn prompt_stdin(&self, prompt: &str) -> io::Result<Option<String>> {
+        use std::io::{BufRead, Write};
+        let mut err = io::stderr();
+        let _ = err.write_all(prompt.as_bytes());
+        let _ = err.flush();
+        let mut line = String::new();
+        // One line at most, bounded like every other input.
+        let n = io::stdin().lock().take(4096).read_line(&mut line)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        Ok(Some(line.trim_end_matches(['\n', '\r']).to_owned()))
     }
 }
 

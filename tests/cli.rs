@@ -292,15 +292,15 @@ fn catalogue() -> Vec<Bad> {
             "aws_secret_access_key",
         ),
         bad(
-            "assume-role profile",
+            "assume-role profile whose source has no credentials",
             Run::new()
                 .file(
                     ".aws/config",
                     "[default]\nregion = eu-west-1\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n",
                 )
                 .args(&["s3://b/k", "--profile", "r"]),
-            253,
-            "network",
+            255,
+            "source profile \"default\" must have credentials",
         ),
         bad(
             "accelerate with dotted bucket",

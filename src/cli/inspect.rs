@@ -188,6 +188,7 @@ impl Keyring<'_> {
             slot => {
                 let overrides = Overrides {
                     profile: self.args.profile.clone(),
+                    stdin_busy: self.args.url == "-",
                     ..Default::default()
                 };
                 let (credentials, unusable) = match config::resolve(self.sys, &overrides, self.now)

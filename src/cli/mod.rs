@@ -870,6 +870,7 @@ fn network_options(v2: &V2Globals) -> crate::providers::NetworkOptions {
 fn prepare(
     common: &Common,
     network: crate::providers::NetworkOptions,
+    stdin_busy: bool,
     sys: &dyn System,
     now: OffsetDateTime,
     err: &mut dyn Write,
@@ -909,6 +910,7 @@ fn prepare(
         endpoint_url: common.endpoint_url.clone(),
         no_sign_request: common.no_sign_request,
         network,
+        stdin_busy,
     };
     let resolved = config::resolve(sys, &overrides, now)?;
     let sigv2 = match common.signature_version {
@@ -1056,7 +1058,15 @@ fn execute_url(
             crate::uri::require_key(bucket, key)?;
         }
     }
-    let prepared = prepare(&args.common, network_options(&args.v2), sys, now, err)?;
+    let stdin_busy = args.from.as_deref() == Some("-");
+    let prepared = prepare(
+        &args.common,
+        network_options(&args.v2),
+        stdin_busy,
+        sys,
+        now,
+        err,
+    )?;
     // Without credentials every URL of a batch would fail alike: say it
     // once, before any input is read (a --from list repeated it on every
     // line). One URI keeps AWS CLI's order: endpoint errors come first.
@@ -1136,7 +1146,7 @@ fn execute_post(
             .map(|c| PostSpec::parse_condition(c))
             .collect::<Result<_>>()?,
     };
-    let mut prepared = prepare(&args.common, Default::default(), sys, now, err)?;
+    let mut prepared = prepare(&args.common, Default::default(), false, sys, now, err)?;
     let form = prepared
         .presigner
         .presign_post(&uri.bucket, &uri.key, prepared.expires, &spec)?;

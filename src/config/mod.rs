@@ -46,6 +46,9 @@ pub struct Overrides {
     /// `--cli-connect-timeout` and `--cli-read-timeout`, for the calls
     /// credential sources make.
     pub network: crate::providers::NetworkOptions,
+    /// Standard input carries the run's input (`--from -`, `inspect -`):
+    /// an MFA code must not be read from it.
+    pub stdin_busy: bool,
 }
 
 /// The outcome of resolution.
@@ -129,6 +132,7 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides, now: OffsetDateTime) -> 
         selected: &scoped,
         region: configured_region.clone(),
         network: overrides.network.clone(),
+        stdin_busy: overrides.stdin_busy,
         trail: RefCell::new(Vec::new()),
     };
     let imds_region = match configured_region {

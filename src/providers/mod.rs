@@ -18,6 +18,9 @@ pub(crate) mod sso;
 pub(crate) mod sts;
 pub(crate) mod timestamp;
 
+#[cfg(test)]
+mod tests;
+
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -53,6 +56,8 @@ pub(crate) struct Context<'a> {
     pub region: Option<String>,
     /// The command line's network settings.
     pub network: NetworkOptions,
+    /// Standard input is the run's input, not the user's.
+    pub stdin_busy: bool,
     /// Decisions for `--debug` (never a secret).
     pub trail: RefCell<Vec<String>>,
 }

@@ -408,12 +408,28 @@ fn mfa_code(cx: &Context, serial: &str, profile: &str) -> Result<SecretString> {
             for_terminal(profile)
         ))
     })?;
-    let Some(code) = code else {
-        return Err(Error::CredentialSource(format!(
-            "profile {} needs an MFA code for {} and there is no terminal to ask on (run it once in a terminal, or with aws, to cache the role session)",
-            for_terminal(profile),
-            for_terminal(serial)
-        )));
+    let code = match code {
+        Some(code) => code,
+        None if cx.stdin_busy => {
+            return Err(Error::CredentialSource(format!(
+                "profile {} needs an MFA code for {}, and standard input is the list being read, so it cannot be typed there (run presign or aws once in a terminal to cache the role session, then run this again)",
+                for_terminal(profile),
+                for_terminal(serial)
+            )));
+        }
+        // No terminal: one line of standard input, as AWS CLI v2 reads it.
+        None => cx
+            .sys
+            .prompt_stdin(&prompt)
+            .ok()
+            .flatten()
+            .ok_or_else(|| {
+                Error::CredentialSource(format!(
+                    "no MFA code for {} of profile {}: standard input ended (type the code, or pipe it in)",
+                    for_terminal(serial),
+                    for_terminal(profile)
+                ))
+            })?,
     };
     check_length("TokenCode", &code, 6, 6, "the MFA code typed", profile)?;
     Ok(SecretString::new(code))
