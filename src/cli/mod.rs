@@ -912,7 +912,18 @@ fn prepare(
         network,
         stdin_busy,
     };
-    let resolved = config::resolve(sys, &overrides, now)?;
+    let mut trail = Vec::new();
+    let resolved = match config::resolve_traced(sys, &overrides, now, &mut trail) {
+        Ok(resolved) => resolved,
+        Err(e) => {
+            if common.debug {
+                for line in &trail {
+                    let _ = writeln!(err, "{DEBUG} {}", for_terminal(line));
+                }
+            }
+            return Err(e);
+        }
+    };
     let sigv2 = match common.signature_version {
         Some(version) => version == SignatureVersion::S3,
         None => resolved.s3_signature_version.as_deref() == Some("s3"),

@@ -77,7 +77,18 @@ pub struct Resolved {
 /// Resolves profile, credentials, region and endpoint from `sys`, at `now`
 /// (the clock that judges cached credentials and names role sessions).
 pub fn resolve(sys: &dyn System, overrides: &Overrides, now: OffsetDateTime) -> Result<Resolved> {
-    let mut trail = Vec::new();
+    resolve_traced(sys, overrides, now, &mut Vec::new())
+}
+
+/// [`resolve`], writing each decision to `trail` as it is made, so that
+/// `--debug` can show how far resolution got when it fails (which provider
+/// claimed the profile, which endpoint it called, which cache file it read).
+pub fn resolve_traced(
+    sys: &dyn System,
+    overrides: &Overrides,
+    now: OffsetDateTime,
+    trail: &mut Vec<String>,
+) -> Result<Resolved> {
     let files = SharedFiles::load(sys)?;
     let found = |f: bool| if f { "read" } else { "not found" };
     trail.push(format!(
@@ -177,7 +188,7 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides, now: OffsetDateTime) -> 
         }
     };
 
-    let endpoint = endpoint_config(sys, overrides, &files, &scoped, imds_region, &mut trail)?;
+    let endpoint = endpoint_config(sys, overrides, &files, &scoped, imds_region, trail)?;
     let s3_signature_version = scoped
         .get("s3")
         .and_then(|v| v.nested("signature_version"))
@@ -199,7 +210,7 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides, now: OffsetDateTime) -> 
         profile,
         credentials,
         credentials_source,
-        trail,
+        trail: trail.clone(),
         endpoint,
     })
 }

@@ -84,7 +84,10 @@ impl CliCache {
         let path = self.path(key);
         let bytes = match cx.sys.read_file(&path) {
             Ok(Some(bytes)) => bytes,
-            Ok(None) => return Ok(None),
+            Ok(None) => {
+                cx.note(format!("credential cache {}: none", escape::path(&path)));
+                return Ok(None);
+            }
             Err(e) => {
                 return Err(Error::CredentialSource(format!(
                     "cannot read the credential cache file {}: {e} (fix its permissions or delete it)",
