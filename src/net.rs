@@ -124,6 +124,7 @@ fn classify(error: ureq::Error) -> HttpError {
         E::Rustls(e) => HttpError::Tls(e.to_string()),
         E::Tls(e) => HttpError::Tls(e.to_owned()),
         E::InvalidProxyUrl => HttpError::Proxy("invalid proxy URL".to_owned()),
+        E::ConnectProxyFailed(why) => HttpError::Proxy(why),
         other => HttpError::Other(other.to_string()),
     }
 }

@@ -1,0 +1,249 @@
+//! presign's own calls to AWS through the real HTTP client, against loopback
+//! stand-ins (tests/support/netstub.py, started and killed by pid): the
+//! endpoint AWS CLI v2 picks (seen at a logging proxy, so no name is ever
+//! looked up), the proxy variables, `--cli-read-timeout`, and one clean line
+//! with v2's exit status when nothing answers.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+const CONFIG: &str =
+    "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/dev\nsource_profile = base\n";
+const CREDENTIALS: &str = "[base]\naws_access_key_id = AKIABASE000000000000\naws_secret_access_key = basesecret/wJalrXUtnFEMI\n";
+
+/// A netstub process, killed when dropped.
+struct Stub {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Stub {
+    fn start(mode: &str, dir: &Path) -> Stub {
+        let log = dir.join(format!("{mode}.log"));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/netstub.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(mode)
+            .arg(&log)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs tests/support/netstub.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line.trim().parse().expect("netstub prints its port");
+        Stub { child, port, log }
+    }
+
+    fn lines(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for Stub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+    std::fs::write(home.path().join(".aws/config"), CONFIG).unwrap();
+    std::fs::write(home.path().join(".aws/credentials"), CREDENTIALS).unwrap();
+    home
+}
+
+/// presign in `home` with only `env` (and HOME, PATH, a frozen clock,
+/// instance metadata off).
+fn presign(home: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_presign"));
+    cmd.env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PRESIGN_NOW", "2026-01-02T03:04:05Z")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn one_line_error(out: &Output, status: i32, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(status), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(needle), "{needle:?} in {stderr}");
+    assert!(!stderr.contains("basesecret"), "{stderr}");
+}
+
+#[test]
+fn sts_goes_to_the_endpoint_v2_picks_for_each_region_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = Stub::start("proxy", dir.path());
+    let via = format!("http://127.0.0.1:{}", proxy.port);
+    let home = home();
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (&[], "CONNECT sts.amazonaws.com:443"),
+        (
+            &[("AWS_REGION", "eu-west-1")],
+            "CONNECT sts.eu-west-1.amazonaws.com:443",
+        ),
+        (
+            &[
+                ("AWS_REGION", "us-east-2"),
+                ("AWS_USE_FIPS_ENDPOINT", "true"),
+            ],
+            "CONNECT sts-fips.us-east-2.amazonaws.com:443",
+        ),
+        (
+            &[
+                ("AWS_REGION", "us-east-2"),
+                ("AWS_USE_DUALSTACK_ENDPOINT", "true"),
+            ],
+            "CONNECT sts.us-east-2.api.aws:443",
+        ),
+        (
+            &[("AWS_DEFAULT_REGION", "cn-north-1")],
+            "CONNECT sts.cn-north-1.amazonaws.com.cn:443",
+        ),
+    ];
+    for (i, (vars, connect)) in cases.iter().enumerate() {
+        let mut env: Vec<(&str, String)> = vars.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        env.push(("HTTPS_PROXY", via.clone()));
+        let out = presign(home.path(), &env, &["s3://b/k", "--profile", "dev"]);
+        one_line_error(&out, 255, "failed to connect to the proxy");
+        let lines = proxy.lines();
+        assert_eq!(lines.len(), i + 1, "{lines:?}");
+        assert!(lines[i].starts_with(connect), "{} / {connect}", lines[i]);
+    }
+}
+
+#[test]
+fn lower_case_https_proxy_wins_and_no_proxy_bypasses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let upper = Stub::start("proxy", dir.path());
+    let lower_dir = tempfile::tempdir().unwrap();
+    let lower = Stub::start("proxy", lower_dir.path());
+    let home = home();
+    let env = [
+        ("AWS_REGION", "eu-west-1".to_owned()),
+        ("HTTPS_PROXY", format!("http://127.0.0.1:{}", upper.port)),
+        ("https_proxy", format!("http://127.0.0.1:{}", lower.port)),
+    ];
+    let out = presign(home.path(), &env, &["s3://b/k", "--profile", "dev"]);
+    one_line_error(&out, 255, "failed to connect to the proxy");
+    assert_eq!(lower.lines().len(), 1);
+    assert!(upper.lines().is_empty());
+
+    // A configured loopback STS listed in NO_PROXY is called directly
+    // (here: nothing listens, so the direct call fails to connect).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let env = [
+        ("AWS_ENDPOINT_URL_STS", format!("http://127.0.0.1:{port}")),
+        ("HTTP_PROXY", format!("http://127.0.0.1:{}", upper.port)),
+        ("NO_PROXY", "localhost,127.0.0.1".to_owned()),
+    ];
+    let out = presign(home.path(), &env, &["s3://b/k", "--profile", "dev"]);
+    one_line_error(&out, 255, "could not connect");
+    assert!(upper.lines().is_empty(), "NO_PROXY bypassed the proxy");
+}
+
+#[test]
+fn an_sts_that_never_answers_is_a_read_timeout_after_cli_read_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let silent = Stub::start("silent", dir.path());
+    let home = home();
+    let env = [(
+        "AWS_ENDPOINT_URL_STS",
+        format!("http://127.0.0.1:{}", silent.port),
+    )];
+    let out = presign(
+        home.path(),
+        &env,
+        &["s3://b/k", "--profile", "dev", "--cli-read-timeout", "1"],
+    );
+    one_line_error(&out, 255, "read timeout");
+    assert_eq!(silent.lines().len(), 1, "one attempt (AWS_MAX_ATTEMPTS=1)");
+    assert!(silent.lines()[0].starts_with("POST / HTTP/1.1"));
+}
+
+#[test]
+fn an_sts_nobody_listens_on_is_retried_then_one_line_naming_it() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let home = home();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = presign(
+        home.path(),
+        &[
+            ("AWS_ENDPOINT_URL_STS", url.clone()),
+            ("AWS_MAX_ATTEMPTS", "2".to_owned()),
+        ],
+        &["s3://b/k", "--profile", "dev"],
+    );
+    one_line_error(
+        &out,
+        255,
+        &format!("could not connect to the endpoint URL \"{url}/\""),
+    );
+}
+
+#[test]
+fn a_static_key_run_makes_no_connection_even_with_a_proxy_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = Stub::start("proxy", dir.path());
+    let home = home();
+    let env = [
+        ("HTTPS_PROXY", format!("http://127.0.0.1:{}", proxy.port)),
+        ("HTTP_PROXY", format!("http://127.0.0.1:{}", proxy.port)),
+    ];
+    let out = presign(home.path(), &env, &["s3://b/k", "--profile", "base"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(proxy.lines().is_empty());
+}
+
+#[test]
+fn a_batch_resolves_credentials_once_and_reports_a_failure_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let silent = Stub::start("silent", dir.path());
+    let home = home();
+    let list = home.path().join("keys.txt");
+    std::fs::write(&list, "s3://b/1\ns3://b/2\ns3://b/3\n").unwrap();
+    let env = [(
+        "AWS_ENDPOINT_URL_STS",
+        format!("http://127.0.0.1:{}", silent.port),
+    )];
+    let out = presign(
+        home.path(),
+        &env,
+        &[
+            "--from",
+            list.to_str().unwrap(),
+            "--profile",
+            "dev",
+            "--cli-read-timeout",
+            "1",
+        ],
+    );
+    one_line_error(&out, 255, "read timeout");
+    assert_eq!(
+        silent.lines().len(),
+        1,
+        "one AssumeRole for the whole batch"
+    );
+}
