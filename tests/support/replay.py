@@ -913,13 +913,16 @@ def serve(args):
                 STOP.set()
         threading.Thread(target=watch_stdin, daemon=True).start()
     print(servers.ready_line(), flush=True)
-    while not STOP.wait(0.2):
+    while not STOP.wait(0.02):
         pass
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:
             json.dump(servers.snapshot(), f)
-    servers.close()
-    return 0
+    # No orderly shutdown of each listener (each would wait out a poll
+    # interval): the process ends, and with it every socket and thread.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 # ---------------------------------------------------------------------------
