@@ -45,6 +45,10 @@
 //! is otherwise skipped with its reason on the real stderr;
 //! `PRESIGN_CREDS=required` fails instead of skipping.
 //!
+//! Beside it: `replay.py --self-check` (the servers and their SigV4 and DPoP
+//! checks against AWS CLI v2's own recorded requests) and the cache view rule
+//! against the files AWS CLI v2 wrote (`seed`).
+//!
 //! `PRESIGN_CREDS_CASE=name[,name...]` runs only those cases. The one test
 //! collects every mismatch and fails listing each failing case with a short
 //! diff. `cargo test --test creds -- --nocapture` also shows each case's
@@ -168,6 +172,33 @@ fn creds_vectors() {
         return;
     }
     panic!("{summary}\n\n{}\n\n{summary}", failed.join("\n\n"));
+}
+
+/// replay.py's servers and verifiers, proved against AWS CLI v2's own
+/// recorded requests (`replay.py --self-check`): every reply is the recorded
+/// one, every reduced view equals `expect.requests`, tampered signatures are
+/// caught and down services refuse connections.
+#[cfg(unix)]
+#[test]
+fn replay_servers_reproduce_aws_cli_v2_views() {
+    if let Err(why) = python_works() {
+        if required() {
+            panic!("creds self-check: cannot run and PRESIGN_CREDS=required: {why}");
+        }
+        say(&format!("creds self-check: skipped: {why}"));
+        return;
+    }
+    let out = Command::new("python3")
+        .args([REPLAY, "--self-check", FIXTURE])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run replay.py --self-check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "replay.py --self-check failed:\n{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The harness's own rule for cache views, checked on the files AWS CLI v2
