@@ -247,3 +247,43 @@ fn a_batch_resolves_credentials_once_and_reports_a_failure_once() {
         "one AssumeRole for the whole batch"
     );
 }
+
+#[test]
+fn a_role_session_shorter_than_the_url_warns_and_strict_refuses() {
+    // A session cached by AWS CLI v2 with one hour left (PRESIGN_NOW is
+    // 03:04:05): a 7-day URL would die after that hour.
+    let home = home();
+    let cache = home.path().join(".aws/cli/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(
+        cache.join("af854889538ac1a069a8274d5ee4dc500f8b1f91.json"),
+        r#"{"Credentials": {"AccessKeyId": "ASIACACHED", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "2026-01-02T04:04:05+00:00", "AccountId": "123456789012"}}"#,
+    )
+    .unwrap();
+    let args = ["s3://b/k", "--profile", "dev", "--expires-in", "604800"];
+    let out = presign(home.path(), &[], &args);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: the credentials expire at 2026-01-02T04:04:05Z"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("X-Amz-Credential=ASIACACHED%2F"));
+
+    let mut strict = args.to_vec();
+    strict.push("--strict");
+    let out = presign(home.path(), &[], &strict);
+    one_line_error(&out, 252, "--expires-in 3600 or less");
+
+    // Measured from --signing-time when it is given.
+    let mut later = args.to_vec();
+    later.extend([
+        "--expires-in",
+        "1800",
+        "--signing-time",
+        "2026-01-02T03:50:00Z",
+        "--strict",
+    ]);
+    let out = presign(home.path(), &[], &later);
+    one_line_error(&out, 252, "--expires-in 845 or less");
+}
