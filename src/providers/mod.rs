@@ -227,7 +227,7 @@ impl Context<'_> {
             attempt += 1;
             let outcome = self.sys.http(request);
             let retry = match &outcome {
-                Ok(r) => matches!(r.status, 500 | 502 | 503 | 504),
+                Ok(r) => matches!(r.status, 500 | 502 | 503 | 504) || retryable_code(r),
                 Err(e) => e.is_retryable(),
             };
             if !retry || attempt >= attempts {
@@ -243,6 +243,44 @@ impl Context<'_> {
             self.sys.sleep(Duration::from_secs_f64(delay));
         }
     }
+}
+
+/// Error codes botocore's standard mode retries whatever the status
+/// (`retries/standard.py`: throttling and transient codes).
+const RETRYABLE_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+];
+
+/// The error code of an answer: `x-amzn-ErrorType` (JSON services, up to
+/// its first `:`), else the first `<Code>` of an XML error document.
+pub(crate) fn error_code(response: &HttpResponse) -> Option<String> {
+    if let Some(t) = response.header("x-amzn-errortype") {
+        return Some(t.split(':').next().unwrap_or(t).to_owned());
+    }
+    let text = std::str::from_utf8(&response.body).ok()?;
+    let start = text.find("<Code>")? + "<Code>".len();
+    let end = start + text[start..].find("</Code>")?;
+    Some(text[start..end].trim().to_owned())
+}
+
+fn retryable_code(response: &HttpResponse) -> bool {
+    response.status >= 400
+        && error_code(response).is_some_and(|c| RETRYABLE_CODES.contains(&c.as_str()))
 }
 
 /// The `User-Agent` of presign's calls to AWS services.

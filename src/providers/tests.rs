@@ -642,3 +642,19 @@ fn no_error_or_note_shows_a_secret() {
     }
     assert!(trail.contains("STS AssumeRole"), "{trail}");
 }
+
+#[test]
+fn throttling_is_retried_whatever_the_status() {
+    let throttled = "<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>";
+    let server = Replay::new(vec![
+        xml(400, throttled),
+        sts_ok("AssumeRole", "ASIADEV", "2026-01-02T04:04:05Z"),
+    ]);
+    let sys = system(DEV, BASE, server.clone());
+    let c = resolve(&sys, &profile("dev"), NOW)
+        .unwrap()
+        .credentials
+        .unwrap();
+    assert_eq!(c.access_key_id, "ASIADEV");
+    assert_eq!(server.seen().len(), 2);
+}
