@@ -1,7 +1,7 @@
 //! Resolution rules, one test each, on in-memory environments.
 
 use super::*;
-use crate::error::{EXIT_CONFIG, EXIT_OTHER, EXIT_USAGE};
+use crate::error::{EXIT_OTHER, EXIT_USAGE};
 use crate::system::MapSystem;
 
 const NOW: OffsetDateTime = time::macros::datetime!(2026-01-02 03:04:05 UTC);
