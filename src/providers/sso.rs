@@ -578,13 +578,18 @@ pub(crate) fn flag(cx: &Context, env: &str, key: &str) -> Result<bool> {
         .is_some_and(|v| v.eq_ignore_ascii_case("true")))
 }
 
+/// A service's name at the start of a phrase ("IAM Identity Center portal").
+fn name_of(service: Service) -> &'static str {
+    service.label().trim_start_matches("the ")
+}
+
 /// The base URL of the `sso` or `sso-oidc` client in `region` (their
 /// endpoint rule sets).
 fn endpoint(cx: &Context, service: Service, region: &str) -> Result<String> {
     if let Some(url) = cx.configured_endpoint(service)? {
         cx.note(format!(
             "{} endpoint: {} (configured)",
-            service.label(),
+            name_of(service),
             for_terminal(&url)
         ));
         return Ok(url);
@@ -604,7 +609,7 @@ fn endpoint(cx: &Context, service: Service, region: &str) -> Result<String> {
     let refuse = |why: &str| {
         Error::EndpointRules(format!(
             "{why} (for {} in sso_region {}; unset use_fips_endpoint or AWS_USE_FIPS_ENDPOINT)",
-            service.label(),
+            name_of(service),
             for_terminal(region)
         ))
     };
@@ -627,7 +632,7 @@ fn endpoint(cx: &Context, service: Service, region: &str) -> Result<String> {
         (false, true) => format!("https://{name}.{region}.{dual_suffix}"),
         (false, false) => format!("https://{name}.{region}.{}", part.dns_suffix),
     };
-    cx.note(format!("{} endpoint: {url}", service.label()));
+    cx.note(format!("{} endpoint: {url}", name_of(service)));
     Ok(url)
 }
 
@@ -642,7 +647,7 @@ pub(crate) fn join(
     let invalid = |why: &str| {
         Error::InvalidEndpoint(format!(
             "the {} endpoint \"{}\" {why} (fix AWS_ENDPOINT_URL_{} or the profile's endpoint settings)",
-            service.label(),
+            name_of(service),
             for_terminal(base),
             match service {
                 Service::Sso => "SSO",
