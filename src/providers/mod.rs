@@ -16,6 +16,8 @@ pub(crate) mod login;
 pub(crate) mod pyjson;
 pub(crate) mod sso;
 pub(crate) mod sts;
+#[cfg(test)]
+pub(crate) mod testkit;
 pub(crate) mod timestamp;
 
 #[cfg(test)]
