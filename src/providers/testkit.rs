@@ -119,6 +119,7 @@ pub(crate) fn with_context<T>(
         selected: &selected,
         region,
         network: Default::default(),
+        stdin_busy: false,
         trail: RefCell::new(Vec::new()),
     };
     let out = f(&cx);
