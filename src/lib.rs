@@ -44,6 +44,7 @@
 //! # Ok::<(), presign::Error>(())
 //! ```
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
 pub mod credentials;
@@ -52,6 +53,7 @@ pub mod error;
 pub mod escape;
 pub mod http;
 pub mod inspect;
+#[cfg(feature = "network")]
 mod net;
 pub mod operation;
 pub mod post;

@@ -134,6 +134,7 @@ impl System for OsSystem {
         run_with_timeout(command(argv)?, timeout)
     }
 
+    #[cfg(feature = "network")]
     fn http(&self, request: &HttpRequest) -> std::result::Result<HttpResponse, HttpError> {
         crate::net::send(request, &|name| std::env::var(name).ok())
     }

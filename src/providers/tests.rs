@@ -658,3 +658,22 @@ fn throttling_is_retried_whatever_the_status() {
     assert_eq!(c.access_key_id, "ASIADEV");
     assert_eq!(server.seen().len(), 2);
 }
+
+/// Without the `network` feature the library has no HTTP client: a source
+/// that must call AWS fails with a line that says so, and nothing panics.
+#[cfg(not(feature = "network"))]
+#[test]
+fn without_the_network_feature_a_call_says_the_build_has_no_http_client() {
+    use crate::system::{OsSystem, System};
+    let request = HttpRequest {
+        method: "POST",
+        url: "http://127.0.0.1:9/".to_owned(),
+        headers: Vec::new(),
+        body: Vec::new(),
+        transport: crate::http::Transport::client_default(),
+    };
+    let error = OsSystem.http(&request).unwrap_err();
+    assert_eq!(error, HttpError::Unsupported);
+    let message = crate::providers::network_error("STS", &request.url, &error).to_string();
+    assert!(message.contains("no HTTP client"), "{message}");
+}
