@@ -131,6 +131,9 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides, now: OffsetDateTime) -> 
         network: overrides.network.clone(),
         trail: RefCell::new(Vec::new()),
     };
+    // AWS CLI v2 builds its instance metadata client with the credential
+    // chain, on every run: a malformed IMDS setting fails every run.
+    crate::providers::imds::check_settings(&cx)?;
     let imds_region = match configured_region {
         Some(_) => None,
         None => crate::providers::imds::region(&cx)?,
