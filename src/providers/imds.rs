@@ -742,8 +742,17 @@ mod tests {
     fn an_imdsv2_token_then_the_role_then_its_credentials() {
         // The CA bundle settings are not for instance metadata.
         let sys = at_stub().var("AWS_CA_BUNDLE", "/h/ca.pem");
-        let (c, server, _) = run(sys, v2_answers(), credentials);
+        let (c, server, trail) = run(sys, v2_answers(), credentials);
         let c = c.unwrap().expect("credentials");
+        let shown = trail.join("\n");
+        for secret in [
+            TOKEN,
+            "lYTqA045tAdjawOnzSE0Oo47vWN5k633vleB6p4p",
+            "IQoJb3JpZ2lu",
+        ] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("role ec2-instance-role"), "{shown}");
         assert_eq!(c.access_key_id, "ASIA6CSPDKPAKSOCS4YY");
         assert_eq!(
             c.secret_access_key.expose(),
