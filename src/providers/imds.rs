@@ -16,8 +16,8 @@
 //!   non-empty endpoint beats the mode; the defaults are
 //!   `http://169.254.169.254/` and `http://[fd00:ec2::254]/`. A malformed
 //!   setting is an error (255), checked by [`check_settings`] on every run
-//!   that resolves credentials, since AWS CLI v2 builds its IMDS client with
-//!   its credential chain.
+//!   (credentials from elsewhere included), since AWS CLI v2 builds its
+//!   IMDS client with its credential chain.
 //! - `AWS_EC2_METADATA_DISABLED=true` (any case, environment only): no
 //!   request at all.
 //! - Each lookup first asks for an IMDSv2 token, `PUT latest/api/token`
