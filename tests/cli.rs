@@ -40,6 +40,8 @@ impl Run {
         env.insert("USERPROFILE".to_owned(), home.path().display().to_string());
         env.insert("PATH".to_owned(), std::env::var("PATH").unwrap_or_default());
         env.insert("TZ".to_owned(), "UTC".to_owned());
+        // No test reaches instance metadata at 169.254.169.254.
+        env.insert("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned());
         Run {
             home,
             env,

@@ -2117,6 +2117,7 @@ fn presign_cli(home: &Path, env: &[(&str, &str)], args: &[String]) -> Result<Str
     cmd.env_clear()
         .env("HOME", home)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .envs(env.iter().copied())
         .args(args);
     let out = run_with_timeout(&mut cmd, Duration::from_secs(30))?;

@@ -39,7 +39,8 @@ fn presign(
     cmd.args(args)
         .env_clear()
         .env("HOME", home.path())
-        .env("USERPROFILE", home.path());
+        .env("USERPROFILE", home.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true");
     for (k, v) in env {
         cmd.env(k, v.as_str().unwrap().replace("{HOME}", &home_text));
     }

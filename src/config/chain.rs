@@ -308,7 +308,7 @@ impl RolePlan {
 
 /// Python's `int()` of a string: optional sign, digits and underscores
 /// between digits, surrounding whitespace.
-fn python_int(text: &str) -> Option<i64> {
+pub(crate) fn python_int(text: &str) -> Option<i64> {
     let t = text.trim();
     let (negative, digits) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),

@@ -146,6 +146,9 @@ pub fn resolve_traced(
         stdin_busy: overrides.stdin_busy,
         trail: RefCell::new(Vec::new()),
     };
+    // AWS CLI v2 builds its instance metadata client with the credential
+    // chain, on every run: a malformed IMDS setting fails every run.
+    crate::providers::imds::check_settings(&cx)?;
     let imds_region = match configured_region {
         Some(_) => None,
         None => crate::providers::imds::region(&cx)?,

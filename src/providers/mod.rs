@@ -14,6 +14,8 @@ pub(crate) mod container;
 pub(crate) mod imds;
 pub(crate) mod login;
 pub(crate) mod pyjson;
+#[cfg(test)]
+pub(crate) mod replay;
 pub(crate) mod sso;
 pub(crate) mod sts;
 #[cfg(test)]

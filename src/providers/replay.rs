@@ -1,0 +1,154 @@
+//! Test support: a [`Server`] that answers from a script, in order, and
+//! records every request; a system that records its sleeps; and a
+//! [`Context`] over both.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use super::{Context, NetworkOptions};
+use crate::config::files::SharedFiles;
+use crate::config::ini::Section;
+use crate::http::{HttpError, HttpRequest, HttpResponse};
+use crate::system::{MapSystem, ProcessOutput, Server, System};
+
+pub(crate) const NOW: OffsetDateTime = time::macros::datetime!(2026-01-02 03:04:05 UTC);
+
+/// Answers requests from a script, one answer per request, and records them.
+#[derive(Debug, Default)]
+pub(crate) struct Replay {
+    answers: Mutex<VecDeque<Result<HttpResponse, HttpError>>>,
+    seen: Mutex<Vec<HttpRequest>>,
+}
+
+impl Replay {
+    /// A server that gives `answers`, in order; once they run out, every
+    /// further request is refused (and still recorded).
+    pub fn new(answers: Vec<Result<HttpResponse, HttpError>>) -> Arc<Replay> {
+        Arc::new(Replay {
+            answers: Mutex::new(answers.into()),
+            seen: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Every request received, in order.
+    pub fn requests(&self) -> Vec<HttpRequest> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// `METHOD URL` of every request received.
+    pub fn lines(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.url))
+            .collect()
+    }
+}
+
+impl Server for Replay {
+    fn answer(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
+        self.seen.lock().unwrap().push(request.clone());
+        self.answers
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or(Err(HttpError::Connect))
+    }
+}
+
+/// A response with `status`, content type `text/plain` and `body`.
+pub(crate) fn text(status: u16, body: &str) -> Result<HttpResponse, HttpError> {
+    Ok(HttpResponse {
+        status,
+        headers: vec![("content-type".to_owned(), "text/plain".to_owned())],
+        body: body.as_bytes().to_vec(),
+    })
+}
+
+/// A response with `status`, content type `application/json` and `body`.
+pub(crate) fn json(status: u16, body: &str) -> Result<HttpResponse, HttpError> {
+    Ok(HttpResponse {
+        status,
+        headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+        body: body.as_bytes().to_vec(),
+    })
+}
+
+/// A [`MapSystem`] that also records how long it was asked to sleep.
+#[derive(Debug)]
+pub(crate) struct Sleepy {
+    pub inner: MapSystem,
+    pub sleeps: RefCell<Vec<Duration>>,
+}
+
+impl Sleepy {
+    pub fn new(inner: MapSystem) -> Self {
+        Sleepy {
+            inner,
+            sleeps: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+impl System for Sleepy {
+    fn var_os(&self, name: &str) -> Option<std::ffi::OsString> {
+        System::var_os(&self.inner, name)
+    }
+
+    fn read_file(&self, path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+        self.inner.read_file(path)
+    }
+
+    fn run(&self, argv: &[String], timeout: Duration) -> std::io::Result<ProcessOutput> {
+        self.inner.run(argv, timeout)
+    }
+
+    fn http(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
+        self.inner.http(request)
+    }
+
+    fn sleep(&self, duration: Duration) {
+        self.sleeps.borrow_mut().push(duration);
+    }
+}
+
+/// The files and selected profile a [`Context`] borrows.
+pub(crate) struct Setup {
+    pub files: SharedFiles,
+    pub selected: Section,
+}
+
+impl Setup {
+    /// Loads the shared files of `sys` and selects `profile`.
+    pub fn new(sys: &dyn System, profile: &str) -> Setup {
+        let files = SharedFiles::load(sys).expect("files load");
+        let selected = files.merged_profile(profile).unwrap_or_default();
+        Setup { files, selected }
+    }
+
+    /// A context at [`NOW`] with no region.
+    pub fn context<'a>(&'a self, sys: &'a dyn System) -> Context<'a> {
+        Context {
+            sys,
+            now: NOW,
+            files: &self.files,
+            selected: &self.selected,
+            region: None,
+            network: NetworkOptions::default(),
+            trail: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+/// The value of header `name` (any case) of `request`.
+pub(crate) fn header<'r>(request: &'r HttpRequest, name: &str) -> Option<&'r str> {
+    request
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
