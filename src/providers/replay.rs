@@ -139,6 +139,7 @@ impl Setup {
             selected: &self.selected,
             region: None,
             network: NetworkOptions::default(),
+            stdin_busy: false,
             trail: RefCell::new(Vec::new()),
         }
     }

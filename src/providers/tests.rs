@@ -73,6 +73,7 @@ fn sts_ok(action: &str, key: &str, expiration: &str) -> Result<HttpResponse, Htt
 fn system(config: &str, credentials: &str, server: Arc<Replay>) -> MapSystem {
     MapSystem::new()
         .var("HOME", HOME)
+        .var("AWS_EC2_METADATA_DISABLED", "true")
         .var("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9/")
         .file(format!("{HOME}/.aws/config"), config)
         .file(format!("{HOME}/.aws/credentials"), credentials)
@@ -467,6 +468,7 @@ fn the_sts_endpoint_follows_the_session_region_as_v2() {
         let server = Replay::new(vec![sts_ok("AssumeRole", "ASIAR", "2026-01-02T05:00:00Z")]);
         let mut sys = MapSystem::new()
             .var("HOME", HOME)
+            .var("AWS_EC2_METADATA_DISABLED", "true")
             .file(format!("{HOME}/.aws/config"), config)
             .file(format!("{HOME}/.aws/credentials"), BASE)
             .server(server.clone());
@@ -490,6 +492,7 @@ fn the_selected_profiles_endpoint_url_also_redirects_sts_but_endpoint_flag_does_
     let server = Replay::new(vec![sts_ok("AssumeRole", "ASIAR", "2026-01-02T05:00:00Z")]);
     let sys = MapSystem::new()
         .var("HOME", HOME)
+        .var("AWS_EC2_METADATA_DISABLED", "true")
         .file(format!("{HOME}/.aws/config"), config)
         .file(format!("{HOME}/.aws/credentials"), BASE)
         .server(server.clone());
