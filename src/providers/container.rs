@@ -369,7 +369,7 @@ mod tests {
     }
 
     fn run(sys: MapSystem, answers: Vec<std::result::Result<HttpResponse, HttpError>>) -> Outcome {
-        let server = Replay::new(answers);
+        let server = Replay::with(answers);
         let sys = Sleepy::new(sys.server(server.clone()));
         let setup = Setup::new(&sys, "default");
         let cx = setup.context(&sys);

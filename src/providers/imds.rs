@@ -725,7 +725,7 @@ mod tests {
         answers: Vec<std::result::Result<HttpResponse, HttpError>>,
         lookup: impl Fn(&Context) -> Result<T>,
     ) -> (Result<T>, Arc<Replay>, Vec<String>) {
-        let server = Replay::new(answers);
+        let server = Replay::with(answers);
         let sys = sys.server(server.clone());
         let setup = Setup::new(&sys, "default");
         let cx = setup.context(&sys);
@@ -1139,7 +1139,7 @@ mod tests {
 
     #[test]
     fn a_region_less_run_takes_the_region_from_instance_metadata() {
-        let server = Replay::new(vec![text(200, TOKEN), text(200, "eu-west-2a")]);
+        let server = Replay::with(vec![text(200, TOKEN), text(200, "eu-west-2a")]);
         let sys = at_stub()
             .var("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
             .var("AWS_SECRET_ACCESS_KEY", "secret")
@@ -1303,7 +1303,7 @@ mod tests {
     #[test]
     fn no_credentials_from_instance_metadata_leave_the_chain_empty() {
         let sys = at_stub().var("AWS_REGION", "eu-west-1");
-        let server = Replay::new(vec![text(200, TOKEN), text(404, "")]);
+        let server = Replay::with(vec![text(200, TOKEN), text(404, "")]);
         let sys = sys.server(server.clone());
         let resolved =
             crate::config::resolve(&sys, &Default::default(), crate::providers::replay::NOW)

@@ -1,11 +1,10 @@
-//! Test support: a [`Server`] that answers from a script, in order, and
-//! records every request; a system that records its sleeps; and a
-//! [`Context`] over both.
+//! Test support for instance metadata and containers: a system that
+//! records its sleeps, and a [`Context`] over it (the scripted server is
+//! [`super::testkit::Script`]).
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -14,51 +13,11 @@ use super::{Context, NetworkOptions};
 use crate::config::files::SharedFiles;
 use crate::config::ini::Section;
 use crate::http::{HttpError, HttpRequest, HttpResponse};
-use crate::system::{MapSystem, ProcessOutput, Server, System};
+use crate::system::{MapSystem, ProcessOutput, System};
 
 pub(crate) const NOW: OffsetDateTime = time::macros::datetime!(2026-01-02 03:04:05 UTC);
 
-/// Answers requests from a script, one answer per request, and records them.
-#[derive(Debug, Default)]
-pub(crate) struct Replay {
-    answers: Mutex<VecDeque<Result<HttpResponse, HttpError>>>,
-    seen: Mutex<Vec<HttpRequest>>,
-}
-
-impl Replay {
-    /// A server that gives `answers`, in order; once they run out, every
-    /// further request is refused (and still recorded).
-    pub fn new(answers: Vec<Result<HttpResponse, HttpError>>) -> Arc<Replay> {
-        Arc::new(Replay {
-            answers: Mutex::new(answers.into()),
-            seen: Mutex::new(Vec::new()),
-        })
-    }
-
-    /// Every request received, in order.
-    pub fn requests(&self) -> Vec<HttpRequest> {
-        self.seen.lock().unwrap().clone()
-    }
-
-    /// `METHOD URL` of every request received.
-    pub fn lines(&self) -> Vec<String> {
-        self.requests()
-            .iter()
-            .map(|r| format!("{} {}", r.method, r.url))
-            .collect()
-    }
-}
-
-impl Server for Replay {
-    fn answer(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
-        self.seen.lock().unwrap().push(request.clone());
-        self.answers
-            .lock()
-            .unwrap()
-            .pop_front()
-            .unwrap_or(Err(HttpError::Connect))
-    }
-}
+pub(crate) use super::testkit::{Script as Replay, header};
 
 /// A response with `status`, content type `text/plain` and `body`.
 pub(crate) fn text(status: u16, body: &str) -> Result<HttpResponse, HttpError> {
@@ -143,13 +102,4 @@ impl Setup {
             trail: RefCell::new(Vec::new()),
         }
     }
-}
-
-/// The value of header `name` (any case) of `request`.
-pub(crate) fn header<'r>(request: &'r HttpRequest, name: &str) -> Option<&'r str> {
-    request
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
 }

@@ -56,9 +56,25 @@ impl Script {
         self
     }
 
+    /// A server that gives `answers`, in order, then refuses.
+    pub(crate) fn with(answers: Vec<Result<HttpResponse, HttpError>>) -> Arc<Self> {
+        Arc::new(Script {
+            answers: Mutex::new(answers.into()),
+            seen: Mutex::default(),
+        })
+    }
+
     /// The requests received so far.
     pub(crate) fn requests(&self) -> Vec<HttpRequest> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// `METHOD URL` of every request received.
+    pub(crate) fn lines(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.url))
+            .collect()
     }
 }
 

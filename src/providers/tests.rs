@@ -2,52 +2,21 @@
 //! `config::resolve` with a [`MapSystem`] whose server answers as STS did
 //! for AWS CLI v2, one test per rule.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 use time::macros::datetime;
 
+use super::testkit::Script as Replay;
 use crate::config::{Overrides, resolve};
 use crate::error::{EXIT_OTHER, EXIT_SERVICE, EXIT_USAGE};
 use crate::http::{HttpError, HttpRequest, HttpResponse};
-use crate::system::{MapSystem, Server};
+use crate::system::MapSystem;
 
 const NOW: OffsetDateTime = datetime!(2026-01-02 03:04:05 UTC);
 const HOME: &str = "/home/u";
 const BASE: &str =
     "[base]\naws_access_key_id = AKIABASE000000000000\naws_secret_access_key = basesecret\n";
-
-/// Answers requests from a queue and keeps every request.
-#[derive(Debug, Default)]
-struct Replay {
-    answers: Mutex<VecDeque<Result<HttpResponse, HttpError>>>,
-    seen: Mutex<Vec<HttpRequest>>,
-}
-
-impl Server for Replay {
-    fn answer(&self, request: &HttpRequest) -> Result<HttpResponse, HttpError> {
-        self.seen.lock().unwrap().push(request.clone());
-        self.answers
-            .lock()
-            .unwrap()
-            .pop_front()
-            .unwrap_or(Err(HttpError::Connect))
-    }
-}
-
-impl Replay {
-    fn new(answers: Vec<Result<HttpResponse, HttpError>>) -> Arc<Self> {
-        Arc::new(Replay {
-            answers: Mutex::new(answers.into()),
-            seen: Mutex::default(),
-        })
-    }
-
-    fn seen(&self) -> Vec<HttpRequest> {
-        self.seen.lock().unwrap().clone()
-    }
-}
 
 fn xml(status: u16, body: &str) -> Result<HttpResponse, HttpError> {
     Ok(HttpResponse {
@@ -106,7 +75,7 @@ const DEV_CACHE: &str = "/home/u/.aws/cli/cache/af854889538ac1a069a8274d5ee4dc50
 
 #[test]
 fn assume_role_is_signed_by_the_source_and_cached_under_v2s_name() {
-    let server = Replay::new(vec![sts_ok(
+    let server = Replay::with(vec![sts_ok(
         "AssumeRole",
         "ASIADEV",
         "2026-01-02T04:04:05Z",
@@ -116,7 +85,7 @@ fn assume_role_is_signed_by_the_source_and_cached_under_v2s_name() {
     let c = resolved.credentials.unwrap();
     assert_eq!(c.access_key_id, "ASIADEV");
     assert_eq!(c.session_token.unwrap().expose(), "token-of-ASIADEV");
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].method, "POST");
     assert_eq!(seen[0].url, "http://127.0.0.1:9/");
@@ -140,7 +109,7 @@ fn assume_role_is_signed_by_the_source_and_cached_under_v2s_name() {
 #[test]
 fn configured_arguments_go_first_and_into_the_cache_key() {
     let config = "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/test\nsource_profile = base\nrole_session_name = my-sess\nexternal_id = ext-123\nduration_seconds = 7200\n";
-    let server = Replay::new(vec![sts_ok(
+    let server = Replay::with(vec![sts_ok(
         "AssumeRole",
         "ASIADEV",
         "2026-01-02T05:04:05Z",
@@ -148,7 +117,7 @@ fn configured_arguments_go_first_and_into_the_cache_key() {
     let sys = system(config, BASE, server.clone());
     resolve(&sys, &profile("dev"), NOW).unwrap();
     assert_eq!(
-        body(&server.seen()[0]),
+        body(&server.requests()[0]),
         "Action=AssumeRole&Version=2011-06-15&RoleSessionName=my-sess&ExternalId=ext-123&DurationSeconds=7200&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Ftest"
     );
     assert!(
@@ -161,14 +130,14 @@ fn configured_arguments_go_first_and_into_the_cache_key() {
 fn a_duration_python_int_rejects_is_dropped_and_leading_zeros_are_read() {
     for (value, sent) in [("1h", None), ("1.5", None), ("0900", Some("900"))] {
         let config = format!("{DEV}duration_seconds = {value}\n");
-        let server = Replay::new(vec![sts_ok(
+        let server = Replay::with(vec![sts_ok(
             "AssumeRole",
             "ASIADEV",
             "2026-01-02T05:04:05Z",
         )]);
         let sys = system(&config, BASE, server.clone());
         resolve(&sys, &profile("dev"), NOW).unwrap();
-        let b = body(&server.seen()[0]);
+        let b = body(&server.requests()[0]);
         match sent {
             Some(n) => assert!(b.contains(&format!("DurationSeconds={n}&")), "{b}"),
             None => assert!(!b.contains("DurationSeconds"), "{b}"),
@@ -180,7 +149,7 @@ fn a_duration_python_int_rejects_is_dropped_and_leading_zeros_are_read() {
 fn a_two_hop_chain_signs_the_second_call_with_the_first_session() {
     let config = "[profile mid]\nrole_arn = arn:aws:iam::123456789012:role/mid\nsource_profile = base\n\
                   [profile top]\nrole_arn = arn:aws:iam::123456789012:role/top\nsource_profile = mid\nregion = eu-west-2\n";
-    let server = Replay::new(vec![
+    let server = Replay::with(vec![
         sts_ok("AssumeRole", "ASIAMID", "2026-01-02T04:04:05Z"),
         sts_ok("AssumeRole", "ASIATOP", "2026-01-02T04:04:05Z"),
     ]);
@@ -190,7 +159,7 @@ fn a_two_hop_chain_signs_the_second_call_with_the_first_session() {
         .credentials
         .unwrap();
     assert_eq!(c.access_key_id, "ASIATOP");
-    let seen = server.seen();
+    let seen = server.requests();
     assert!(body(&seen[0]).contains("role%2Fmid"));
     assert!(
         header(&seen[0], "Authorization")
@@ -223,7 +192,7 @@ fn a_cached_session_is_used_while_15_minutes_remain() {
         ("2026-01-02T03:20:05Z", 0),
         ("2026-01-02T03:18:05+00:00", 1),
     ] {
-        let server = Replay::new(vec![sts_ok(
+        let server = Replay::with(vec![sts_ok(
             "AssumeRole",
             "ASIANEW",
             "2026-01-02T04:04:05Z",
@@ -233,7 +202,7 @@ fn a_cached_session_is_used_while_15_minutes_remain() {
             .unwrap()
             .credentials
             .unwrap();
-        assert_eq!(server.seen().len(), calls, "{expiration}");
+        assert_eq!(server.requests().len(), calls, "{expiration}");
         let expected = if calls == 0 { "ASIACACHED" } else { "ASIANEW" };
         assert_eq!(c.access_key_id, expected);
     }
@@ -257,7 +226,7 @@ fn a_cached_outer_hop_means_no_call_for_any_hop() {
         .into_iter()
         .collect(),
     );
-    let server = Replay::new(vec![]);
+    let server = Replay::with(vec![]);
     let sys = system(config, "", server.clone()).file(
         format!("{HOME}/.aws/cli/cache/{key}.json"),
         &cached("2026-01-02T05:00:00Z"),
@@ -267,12 +236,12 @@ fn a_cached_outer_hop_means_no_call_for_any_hop() {
         .credentials
         .unwrap();
     assert_eq!(c.access_key_id, "ASIACACHED");
-    assert!(server.seen().is_empty());
+    assert!(server.requests().is_empty());
 }
 
 #[test]
 fn a_corrupt_cache_entry_stops_the_run_and_names_the_file() {
-    let server = Replay::new(vec![]);
+    let server = Replay::with(vec![]);
     let sys = system(DEV, BASE, server.clone()).file(DEV_CACHE, "{not json");
     let err = resolve(&sys, &profile("dev"), NOW).unwrap_err();
     assert_eq!(err.exit_code(), EXIT_OTHER);
@@ -281,13 +250,13 @@ fn a_corrupt_cache_entry_stops_the_run_and_names_the_file() {
             .contains("af854889538ac1a069a8274d5ee4dc500f8b1f91.json"),
         "{err}"
     );
-    assert!(server.seen().is_empty());
+    assert!(server.requests().is_empty());
 }
 
 #[test]
 fn sts_errors_exit_254_and_failures_to_connect_255() {
     let denied = "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not allowed</Message></Error></ErrorResponse>";
-    let server = Replay::new(vec![xml(403, denied)]);
+    let server = Replay::with(vec![xml(403, denied)]);
     let sys = system(DEV, BASE, server.clone());
     let err = resolve(&sys, &profile("dev"), NOW).unwrap_err();
     assert_eq!(err.exit_code(), EXIT_SERVICE);
@@ -296,34 +265,34 @@ fn sts_errors_exit_254_and_failures_to_connect_255() {
         text.contains("AccessDenied") && text.contains("not allowed"),
         "{text}"
     );
-    assert_eq!(server.seen().len(), 1, "a 403 is not retried");
+    assert_eq!(server.requests().len(), 1, "a 403 is not retried");
     assert!(sys.written.lock().unwrap().is_empty());
 
     // 500 three times: retried, then the service's error.
     let broken = "<ErrorResponse><Error><Code>InternalFailure</Code><Message>oops</Message></Error></ErrorResponse>";
-    let server = Replay::new(vec![xml(500, broken), xml(500, broken), xml(500, broken)]);
+    let server = Replay::with(vec![xml(500, broken), xml(500, broken), xml(500, broken)]);
     let sys = system(DEV, BASE, server.clone());
     let err = resolve(&sys, &profile("dev"), NOW).unwrap_err();
     assert_eq!(err.exit_code(), EXIT_SERVICE);
     assert!(err.to_string().contains("after 3 attempts"), "{err}");
-    assert_eq!(server.seen().len(), 3);
+    assert_eq!(server.requests().len(), 3);
 
     // Nothing answers: three attempts, then 255 naming the endpoint.
-    let server = Replay::new(vec![]);
+    let server = Replay::with(vec![]);
     let sys = system(DEV, BASE, server.clone());
     let err = resolve(&sys, &profile("dev"), NOW).unwrap_err();
     assert_eq!(err.exit_code(), EXIT_OTHER);
     assert!(err.to_string().contains("http://127.0.0.1:9/"), "{err}");
-    assert_eq!(server.seen().len(), 3);
+    assert_eq!(server.requests().len(), 3);
 
     // AWS_MAX_ATTEMPTS=1: one try.
-    let server = Replay::new(vec![]);
+    let server = Replay::with(vec![]);
     let sys = system(DEV, BASE, server.clone()).var("AWS_MAX_ATTEMPTS", "1");
     resolve(&sys, &profile("dev"), NOW).unwrap_err();
-    assert_eq!(server.seen().len(), 1);
+    assert_eq!(server.requests().len(), 1);
 
     // A 200 without credentials.
-    let server = Replay::new(vec![xml(200, "<html>hello</html>")]);
+    let server = Replay::with(vec![xml(200, "<html>hello</html>")]);
     let sys = system(DEV, BASE, server.clone());
     let err = resolve(&sys, &profile("dev"), NOW).unwrap_err();
     assert_eq!(err.exit_code(), EXIT_OTHER);
@@ -337,12 +306,12 @@ fn values_outside_the_api_limits_exit_252_before_any_call() {
         ("duration_seconds = 100", "DurationSeconds"),
         ("external_id = e", "ExternalId"),
     ] {
-        let server = Replay::new(vec![]);
+        let server = Replay::with(vec![]);
         let sys = system(&format!("{DEV}{line}\n"), BASE, server.clone());
         let err = resolve(&sys, &profile("dev"), NOW).unwrap_err();
         assert_eq!(err.exit_code(), EXIT_USAGE, "{line}");
         assert!(err.to_string().contains(parameter), "{err}");
-        assert!(server.seen().is_empty());
+        assert!(server.requests().is_empty());
     }
 }
 
@@ -380,7 +349,7 @@ fn role_profile_shapes_are_refused_as_botocore_refuses_them() {
         ),
     ];
     for (config, message) in cases {
-        let server = Replay::new(vec![]);
+        let server = Replay::with(vec![]);
         let sys = system(config, BASE, server.clone());
         let name = if config.starts_with("[profile a]") {
             "a"
@@ -390,18 +359,18 @@ fn role_profile_shapes_are_refused_as_botocore_refuses_them() {
         let err = resolve(&sys, &profile(name), NOW).unwrap_err();
         assert_eq!(err.exit_code(), EXIT_OTHER, "{config}");
         assert!(err.to_string().contains(message), "{err} / {message}");
-        assert!(server.seen().is_empty(), "{config}");
+        assert!(server.requests().is_empty(), "{config}");
     }
 }
 
 #[test]
 fn a_role_profile_that_is_its_own_source_uses_its_own_keys() {
     let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = r\naws_access_key_id = AKIAOWN\naws_secret_access_key = own\n";
-    let server = Replay::new(vec![sts_ok("AssumeRole", "ASIAR", "2026-01-02T05:00:00Z")]);
+    let server = Replay::with(vec![sts_ok("AssumeRole", "ASIAR", "2026-01-02T05:00:00Z")]);
     let sys = system(config, "", server.clone());
     resolve(&sys, &profile("r"), NOW).unwrap();
     assert!(
-        header(&server.seen()[0], "Authorization")
+        header(&server.requests()[0], "Authorization")
             .unwrap()
             .contains("Credential=AKIAOWN/")
     );
@@ -410,13 +379,13 @@ fn a_role_profile_that_is_its_own_source_uses_its_own_keys() {
 #[test]
 fn credential_source_environment_signs_with_the_variables_even_with_profile() {
     let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Environment\n";
-    let server = Replay::new(vec![sts_ok("AssumeRole", "ASIAR", "2026-01-02T05:00:00Z")]);
+    let server = Replay::with(vec![sts_ok("AssumeRole", "ASIAR", "2026-01-02T05:00:00Z")]);
     let sys = system(config, "", server.clone())
         .var("AWS_ACCESS_KEY_ID", "AKIAENV")
         .var("AWS_SECRET_ACCESS_KEY", "envsecret")
         .var("AWS_SESSION_TOKEN", "envtoken");
     resolve(&sys, &profile("r"), NOW).unwrap();
-    let seen = server.seen();
+    let seen = server.requests();
     assert!(
         header(&seen[0], "Authorization")
             .unwrap()
@@ -465,7 +434,7 @@ fn the_sts_endpoint_follows_the_session_region_as_v2() {
     let config =
         "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n";
     for (vars, url, region) in cases {
-        let server = Replay::new(vec![sts_ok("AssumeRole", "ASIAR", "2026-01-02T05:00:00Z")]);
+        let server = Replay::with(vec![sts_ok("AssumeRole", "ASIAR", "2026-01-02T05:00:00Z")]);
         let mut sys = MapSystem::new()
             .var("HOME", HOME)
             .var("AWS_EC2_METADATA_DISABLED", "true")
@@ -476,7 +445,7 @@ fn the_sts_endpoint_follows_the_session_region_as_v2() {
             sys = sys.var(k, v);
         }
         resolve(&sys, &profile("r"), NOW).unwrap();
-        let seen = server.seen();
+        let seen = server.requests();
         assert_eq!(seen[0].url, url, "{vars:?}");
         let auth = header(&seen[0], "Authorization").unwrap();
         assert!(
@@ -489,7 +458,7 @@ fn the_sts_endpoint_follows_the_session_region_as_v2() {
 #[test]
 fn the_selected_profiles_endpoint_url_also_redirects_sts_but_endpoint_flag_does_not() {
     let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\nendpoint_url = http://127.0.0.1:9000\n";
-    let server = Replay::new(vec![sts_ok("AssumeRole", "ASIAR", "2026-01-02T05:00:00Z")]);
+    let server = Replay::with(vec![sts_ok("AssumeRole", "ASIAR", "2026-01-02T05:00:00Z")]);
     let sys = MapSystem::new()
         .var("HOME", HOME)
         .var("AWS_EC2_METADATA_DISABLED", "true")
@@ -501,13 +470,13 @@ fn the_selected_profiles_endpoint_url_also_redirects_sts_but_endpoint_flag_does_
         ..profile("r")
     };
     resolve(&sys, &overrides, NOW).unwrap();
-    assert_eq!(server.seen()[0].url, "http://127.0.0.1:9000/");
+    assert_eq!(server.requests()[0].url, "http://127.0.0.1:9000/");
 }
 
 #[test]
 fn mfa_codes_come_from_the_terminal_and_never_from_a_busy_stdin() {
     let config = format!("{DEV}mfa_serial = arn:aws:iam::123456789012:mfa/alice\n");
-    let server = Replay::new(vec![sts_ok(
+    let server = Replay::with(vec![sts_ok(
         "AssumeRole",
         "ASIAMFA",
         "2026-01-02T05:00:00Z",
@@ -515,7 +484,7 @@ fn mfa_codes_come_from_the_terminal_and_never_from_a_busy_stdin() {
     let mut sys = system(&config, BASE, server.clone());
     sys.prompt_answer = Some("123456".to_owned());
     resolve(&sys, &profile("dev"), NOW).unwrap();
-    let b = body(&server.seen()[0]);
+    let b = body(&server.requests()[0]);
     assert_eq!(
         b,
         "Action=AssumeRole&Version=2011-06-15&SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Falice&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdev&RoleSessionName=botocore-session-1767323045&TokenCode=123456"
@@ -524,7 +493,7 @@ fn mfa_codes_come_from_the_terminal_and_never_from_a_busy_stdin() {
     assert_eq!(sys.written.lock().unwrap().len(), 1);
 
     // No terminal and stdin is the batch: refused, nothing sent.
-    let server = Replay::new(vec![]);
+    let server = Replay::with(vec![]);
     let sys = system(&config, BASE, server.clone());
     let overrides = Overrides {
         stdin_busy: true,
@@ -535,21 +504,21 @@ fn mfa_codes_come_from_the_terminal_and_never_from_a_busy_stdin() {
         err.to_string().contains("standard input is the list"),
         "{err}"
     );
-    assert!(server.seen().is_empty());
+    assert!(server.requests().is_empty());
 
     // A code of the wrong length: 252, as botocore's validation.
-    let server = Replay::new(vec![]);
+    let server = Replay::with(vec![]);
     let mut sys = system(&config, BASE, server.clone());
     sys.prompt_answer = Some(String::new());
     let err = resolve(&sys, &profile("dev"), NOW).unwrap_err();
     assert_eq!(err.exit_code(), EXIT_USAGE);
-    assert!(server.seen().is_empty());
+    assert!(server.requests().is_empty());
 }
 
 #[test]
 fn web_identity_is_unsigned_and_sends_the_token_file_verbatim() {
     let config = "[profile web]\nrole_arn = arn:aws:iam::123456789012:role/web\nweb_identity_token_file = /t/token\nregion = eu-west-1\n";
-    let server = Replay::new(vec![sts_ok(
+    let server = Replay::with(vec![sts_ok(
         "AssumeRoleWithWebIdentity",
         "ASIAWEB",
         "2026-01-02T05:00:00Z",
@@ -560,7 +529,7 @@ fn web_identity_is_unsigned_and_sends_the_token_file_verbatim() {
         .credentials
         .unwrap();
     assert_eq!(c.access_key_id, "ASIAWEB");
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(header(&seen[0], "Authorization"), None);
     assert_eq!(header(&seen[0], "X-Amz-Date"), None);
     assert_eq!(
@@ -576,7 +545,7 @@ fn web_identity_is_unsigned_and_sends_the_token_file_verbatim() {
 
 #[test]
 fn web_identity_variables_apply_unless_profile_is_given() {
-    let server = Replay::new(vec![sts_ok(
+    let server = Replay::with(vec![sts_ok(
         "AssumeRoleWithWebIdentity",
         "ASIAWEB",
         "2026-01-02T05:00:00Z",
@@ -587,24 +556,24 @@ fn web_identity_variables_apply_unless_profile_is_given() {
         .var("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/envweb")
         .var("AWS_ROLE_SESSION_NAME", "envsess");
     resolve(&sys, &Overrides::default(), NOW).unwrap();
-    assert!(body(&server.seen()[0]).contains("RoleSessionName=envsess&RoleArn="));
+    assert!(body(&server.requests()[0]).contains("RoleSessionName=envsess&RoleArn="));
     assert!(
         sys.written("/home/u/.aws/cli/cache/469284c3c116152124975020ccbd6ad48cc9b3ad.json")
             .is_some()
     );
 
     // --profile: the variables are ignored, so nothing claims the profile.
-    let server = Replay::new(vec![]);
+    let server = Replay::with(vec![]);
     let sys = system("[profile p]\nregion = x\n", "", server.clone())
         .file("/t/token", "tok")
         .var("AWS_WEB_IDENTITY_TOKEN_FILE", "/t/token")
         .var("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/envweb");
     let resolved = resolve(&sys, &profile("p"), NOW).unwrap();
     assert!(resolved.credentials.is_none());
-    assert!(server.seen().is_empty());
+    assert!(server.requests().is_empty());
 
     // A token file without a role: 255 with the fix.
-    let sys = system("", "", Replay::new(vec![]))
+    let sys = system("", "", Replay::with(vec![]))
         .file("/t/token", "tok")
         .var("AWS_WEB_IDENTITY_TOKEN_FILE", "/t/token");
     let err = resolve(&sys, &Overrides::default(), NOW).unwrap_err();
@@ -616,7 +585,7 @@ fn web_identity_variables_apply_unless_profile_is_given() {
 fn no_error_or_note_shows_a_secret() {
     let denied = "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>";
     let config = "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/r\ncredential_source = Environment\n";
-    let server = Replay::new(vec![xml(403, denied)]);
+    let server = Replay::with(vec![xml(403, denied)]);
     let sys = system(config, "", server)
         .var("AWS_ACCESS_KEY_ID", "AKIAENV")
         .var("AWS_SECRET_ACCESS_KEY", "envsecret-xyz")
@@ -628,7 +597,7 @@ fn no_error_or_note_shows_a_secret() {
         "{text}"
     );
 
-    let server = Replay::new(vec![sts_ok("AssumeRole", "ASIAR", "2026-01-02T05:00:00Z")]);
+    let server = Replay::with(vec![sts_ok("AssumeRole", "ASIAR", "2026-01-02T05:00:00Z")]);
     let sys = system(config, "", server)
         .var("AWS_ACCESS_KEY_ID", "AKIAENV")
         .var("AWS_SECRET_ACCESS_KEY", "envsecret-xyz")
@@ -649,7 +618,7 @@ fn no_error_or_note_shows_a_secret() {
 #[test]
 fn throttling_is_retried_whatever_the_status() {
     let throttled = "<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>";
-    let server = Replay::new(vec![
+    let server = Replay::with(vec![
         xml(400, throttled),
         sts_ok("AssumeRole", "ASIADEV", "2026-01-02T04:04:05Z"),
     ]);
@@ -659,7 +628,7 @@ fn throttling_is_retried_whatever_the_status() {
         .credentials
         .unwrap();
     assert_eq!(c.access_key_id, "ASIADEV");
-    assert_eq!(server.seen().len(), 2);
+    assert_eq!(server.requests().len(), 2);
 }
 
 /// Without the `network` feature the library has no HTTP client: a source
