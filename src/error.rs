@@ -83,12 +83,6 @@ pub enum Error {
         missing: &'static str,
     },
 
-    /// The profile needs a credential source that calls AWS over the network.
-    #[error(
-        "profile ({profile}) gets its credentials from {what}, which needs a network call to AWS; presign signs offline (use static keys or credential_process instead)"
-    )]
-    NetworkCredentials { profile: String, what: &'static str },
-
     /// `credential_process` failed or printed something unusable.
     #[error("error when retrieving credentials from credential_process: {0}")]
     CredentialProcess(String),
@@ -166,7 +160,6 @@ impl Error {
             // other botocore errors, 255.
             Error::NoCredentials
             | Error::NoCredentialsFor(_)
-            | Error::NetworkCredentials { .. }
             | Error::ExpiredCredentials { .. }
             | Error::NoRegion(_) => EXIT_CONFIG,
             Error::ConfigParse { .. }
