@@ -70,8 +70,9 @@ echo "| role profile, session cached in ~/.aws/cli/cache | $ours | |"
 ours=$(median noregion "${noregion_env[*]} $bin s3://my-bucket/report.pdf")
 echo "| no region, instance metadata not disabled, off EC2 | $ours | |"
 if command -v aws >/dev/null; then
-  RUNS=10 theirs=$(RUNS=10 median aws "${role_env[*]} PATH=$PATH aws s3 presign s3://my-bucket/report.pdf --profile dev")
-  echo "| \`aws s3 presign\`, the same cached role profile | | $theirs |"
+  version=$(aws --version 2>&1 | cut -d' ' -f1)
+  theirs=$(RUNS=10 median aws "${role_env[*]} PATH=$PATH aws s3 presign s3://my-bucket/report.pdf --profile dev")
+  echo "| \`aws s3 presign\` ($version), the same cached role profile | | $theirs |"
 else
   echo "| \`aws s3 presign\`, the same cached role profile | | aws not on PATH: skipped |"
 fi

@@ -16,6 +16,7 @@ pub(crate) mod login;
 pub(crate) mod pyjson;
 #[cfg(test)]
 pub(crate) mod replay;
+pub mod s3express;
 pub(crate) mod sso;
 pub(crate) mod sts;
 #[cfg(test)]
@@ -216,36 +217,46 @@ impl Context<'_> {
         }
     }
 
-    /// Sends `request` with botocore's standard retries: connection errors,
-    /// timeouts and HTTP 500, 502, 503, 504 are tried again, up to
-    /// [`Self::max_attempts`] in all, after `rand(0,1) × 2^attempt` seconds
-    /// (at most 20). The last answer is returned, even a 5xx.
+    /// Sends `request` with botocore's standard retries (see
+    /// [`send_with_retries`]) and the session's `max_attempts`.
     pub fn send_with_retries(
         &self,
         service: Service,
         request: &HttpRequest,
     ) -> Result<(HttpResponse, u32)> {
-        let attempts = self.max_attempts()?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let outcome = self.sys.http(request);
-            let retry = match &outcome {
-                Ok(r) => matches!(r.status, 500 | 502 | 503 | 504) || retryable_code(r),
-                Err(e) => e.is_retryable(),
+        send_with_retries(self.sys, self.max_attempts()?, service.label(), request)
+    }
+}
+
+/// Sends `request` with botocore's standard retries: connection errors,
+/// timeouts, HTTP 500, 502, 503, 504 and throttling codes are tried again,
+/// up to `attempts` in all, after `rand(0,1) × 2^attempt` seconds (at most
+/// 20). The last answer is returned, even a 5xx, with the number of retries.
+pub(crate) fn send_with_retries(
+    sys: &dyn System,
+    attempts: u32,
+    what: &str,
+    request: &HttpRequest,
+) -> Result<(HttpResponse, u32)> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let outcome = sys.http(request);
+        let retry = match &outcome {
+            Ok(r) => matches!(r.status, 500 | 502 | 503 | 504) || retryable_code(r),
+            Err(e) => e.is_retryable(),
+        };
+        if !retry || attempt >= attempts {
+            return match outcome {
+                Ok(response) => Ok((response, attempt - 1)),
+                Err(e) => Err(network_error(what, &request.url, &e)),
             };
-            if !retry || attempt >= attempts {
-                return match outcome {
-                    Ok(response) => Ok((response, attempt - 1)),
-                    Err(e) => Err(network_error(service.label(), &request.url, &e)),
-                };
-            }
-            let mut r = [0u8; 2];
-            self.sys.random(&mut r);
-            let fraction = f64::from(u16::from_le_bytes(r)) / 65535.0;
-            let delay = (fraction * f64::from(1u32 << attempt.min(5))).min(20.0);
-            self.sys.sleep(Duration::from_secs_f64(delay));
         }
+        let mut r = [0u8; 2];
+        sys.random(&mut r);
+        let fraction = f64::from(u16::from_le_bytes(r)) / 65535.0;
+        let delay = (fraction * f64::from(1u32 << attempt.min(5))).min(20.0);
+        sys.sleep(Duration::from_secs_f64(delay));
     }
 }
 
