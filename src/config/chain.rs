@@ -16,7 +16,7 @@
 //! `CredentialResolver.load_credentials`). A source with a key id but no
 //! secret is an error, as in botocore.
 //!
-//! A role profile is first read, purely, into a [`RolePlan`]: the hops from
+//! A role profile is first read, purely, into a `RolePlan`: the hops from
 //! the selected profile down its `source_profile` chain to the base source,
 //! with every configuration error (a cycle, a missing source) found before
 //! any call. Then the plan runs from the outermost hop inward, stopping at

@@ -2,7 +2,7 @@
 //! role and web identity (STS), IAM Identity Center (SSO), `aws login`,
 //! container credentials and instance metadata.
 //!
-//! Each provider is a function of a [`Context`]: the system (environment,
+//! Each provider is a function of a `Context`: the system (environment,
 //! files, HTTP), the clock, and the selected profile whose settings every
 //! provider client takes (botocore creates them from the same session: the
 //! profile's endpoint overrides, region, CA bundle, timeouts and retries,
