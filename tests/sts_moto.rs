@@ -431,21 +431,37 @@ impl Drop for Moto {
 
 impl Moto {
     /// Starts moto's server on a free port; with `free_calls`, it checks
-    /// signatures after that many requests.
+    /// signatures after that many requests. A server that exits at once
+    /// (its port taken in the meantime) is started again on another port.
     fn start(bin: &Path, free_calls: Option<usize>) -> Moto {
+        let mut attempt = 1;
+        loop {
+            match Moto::try_start(bin, free_calls) {
+                Ok(moto) => return moto,
+                Err(why) if attempt < 3 => {
+                    eprintln!("moto_server did not start (try {attempt}): {why}");
+                    attempt += 1;
+                }
+                Err(why) => panic!("moto_server did not start: {why}"),
+            }
+        }
+    }
+
+    fn try_start(bin: &Path, free_calls: Option<usize>) -> Result<Moto, String> {
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .unwrap()
             .port();
         let log = fs::File::create(dir.path().join("moto.log")).unwrap();
+        let recording = dir.path().join("recording.jsonl");
         let mut cmd = Command::new(bin);
         cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", dir.path())
             .env("MOTO_ENABLE_RECORDING", "True")
-            .env("MOTO_RECORDER_FILEPATH", dir.path().join("recording.jsonl"))
+            .env("MOTO_RECORDER_FILEPATH", &recording)
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log);
@@ -460,21 +476,23 @@ impl Moto {
         }
         let child = cmd
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
         let mut moto = Moto { child, port, dir };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Ok(Some(status)) = moto.child.try_wait() {
-                panic!("moto_server exited ({status}): {}", moto.log());
+                return Err(format!("exited ({status}): {}", moto.log()));
             }
-            if let Some((200, _)) = moto.try_http("GET", "/moto-api/data.json", &[], "") {
-                return moto;
+            // Ready when it answers and the answer is ours: our server
+            // records the probe in our recording file.
+            if let Some((200, _)) = moto.try_http("GET", "/moto-api/data.json", &[], "")
+                && fs::metadata(&recording).is_ok_and(|m| m.len() > 0)
+            {
+                return Ok(moto);
             }
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not answer on port {port} in 60 s: {}",
-                moto.log()
-            );
+            if Instant::now() > deadline {
+                return Err(format!("no answer on port {port} in 60 s: {}", moto.log()));
+            }
             thread::sleep(Duration::from_millis(100));
         }
     }
