@@ -16,6 +16,9 @@
 //! uploads, `presign post` browser forms, SigV2 URLs, and the commands
 //! `--format curl` prints, run through `sh -c`. Where a server departs from
 //! S3 its `Quirks` say how and why, and the check expects that (or skips).
+//! On radosgw, which has STS: temporary credentials (GetSessionToken) and a
+//! role created in radosgw and assumed by the binary itself (`role_arn` +
+//! `source_profile`, STS and S3 both at the profile's `endpoint_url`).
 //!
 //! `PRESIGN_E2E` unset: a server whose binaries are missing is skipped with a
 //! printed reason. `PRESIGN_E2E=required`: a missing server fails its test.
