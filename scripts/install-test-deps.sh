@@ -4,7 +4,9 @@
 #  - curl and the three S3 servers of the end-to-end suite: Ceph radosgw
 #    (Debian packages), Garage and s3s-fs (crates.io, built once and cached in
 #    $PRESIGN_E2E_ROOT, default ~/.cache/presign-e2e; Garage takes ~10 minutes);
-#  - check-jsonschema (PyPI), for the GitHub workflow files.
+#  - check-jsonschema (PyPI), for the GitHub workflow files;
+#  - moto's server (PyPI moto[server], pinned), the real STS that
+#    tests/sts_moto.rs assumes roles through.
 # Safe to run again: whatever is already there is kept.
 set -euo pipefail
 
@@ -61,6 +63,17 @@ if [ ! -x "$root/bin/check-jsonschema" ]; then
   mkdir -p "$root/bin"
   ln -sf "$root/venv/bin/check-jsonschema" "$root/bin/check-jsonschema"
 fi
+# moto's server, in a venv of its own at a pinned version (the STS answers
+# and signature checks of tests/sts_moto.rs are moto's), linked into
+# $root/bin where the test looks first.
+moto_version=5.2.5
+if ! "$root/moto-venv/bin/python" -c "import sys, moto; sys.exit(moto.__version__ != '$moto_version')" 2>/dev/null; then
+  echo "installing moto[server] $moto_version from PyPI into $root/moto-venv"
+  python3 -m venv "$root/moto-venv"
+  "$root/moto-venv/bin/pip" install --quiet "moto[server]==$moto_version"
+fi
+mkdir -p "$root/bin"
+ln -sf "$root/moto-venv/bin/moto_server" "$root/bin/moto_server"
 # What was built as root for another user stays that user's.
 if [ "$user_home" != "$HOME" ]; then
   chown -R "$SUDO_USER": "$root"

@@ -16,6 +16,9 @@
 //! uploads, `presign post` browser forms, SigV2 URLs, and the commands
 //! `--format curl` prints, run through `sh -c`. Where a server departs from
 //! S3 its `Quirks` say how and why, and the check expects that (or skips).
+//! On radosgw, which has STS: temporary credentials (GetSessionToken) and a
+//! role created in radosgw and assumed by the binary itself (`role_arn` +
+//! `source_profile`, STS and S3 both at the profile's `endpoint_url`).
 //!
 //! `PRESIGN_E2E` unset: a server whose binaries are missing is skipped with a
 //! printed reason. `PRESIGN_E2E=required`: a missing server fails its test.
@@ -826,10 +829,15 @@ fn run_checks(ctx: &Ctx, report: &mut Report) {
 
     if s.sts {
         session_token_checks(ctx, report, base);
+        assume_role_checks(ctx, report, base);
     } else {
         report.skip(
             "session token (temporary credentials)",
             "this server has no STS: it cannot issue temporary credentials",
+        );
+        report.skip(
+            "assume role (role_arn + source_profile)",
+            "this server has no STS: it has no roles to assume",
         );
     }
 
@@ -1847,6 +1855,140 @@ fn get_session_token(s: &Server) -> Result<(String, String, String), String> {
         field("SecretAccessKey")?,
         field("SessionToken")?,
     ))
+}
+
+/// The role the assume-role checks create in radosgw, and its policies: the
+/// test user may assume it (trust policy), and it may do anything to the
+/// test bucket (permission policy).
+const ROLE_NAME: &str = "presign-e2e-role";
+
+/// Ceph only: a role created in radosgw (IAM CreateRole, PutRolePolicy),
+/// assumed by the binary through radosgw's STS from a profile with
+/// `role_arn`, `source_profile` (the user's keys) and `endpoint_url` (which
+/// serves both STS and S3).
+fn assume_role_checks(ctx: &Ctx, report: &mut Report, base: &str) {
+    let s = ctx.server;
+    let arn = match create_role(s) {
+        Ok(arn) => arn,
+        Err(e) => {
+            report.fail("assume role: CreateRole and PutRolePolicy", &e);
+            return;
+        }
+    };
+    let home = ctx.work.join("home-role");
+    let setup = || -> Result<(), String> {
+        let aws = home.join(".aws");
+        fs::create_dir_all(&aws).map_err(|e| e.to_string())?;
+        let config = format!(
+            "[profile rgw-role]\nrole_arn = {arn}\nsource_profile = rgw-user\n\
+             region = {}\nendpoint_url = {}\n",
+            s.region,
+            s.endpoint()
+        );
+        let credentials = format!(
+            "[rgw-user]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            s.access_key, s.secret_key
+        );
+        fs::write(aws.join("config"), config).map_err(|e| e.to_string())?;
+        fs::write(aws.join("credentials"), credentials).map_err(|e| e.to_string())
+    };
+    if let Err(e) = setup() {
+        report.fail("assume role: profile files", &e);
+        return;
+    }
+    let run = || {
+        let args = ["--profile".into(), "rgw-role".into(), ctx.s3_uri(base)];
+        presign_cli(&home, &[("AWS_EC2_METADATA_DISABLED", "true")], &args)
+    };
+    let mut session_key = None;
+    report.check(
+        "assume role: URL signed with the role's session returns the bytes",
+        || {
+            let url = run()?;
+            expect_path_style(&url)?;
+            let credential = query_value(&url, "X-Amz-Credential")?;
+            let key = credential.split("%2F").next().unwrap_or_default();
+            if key == s.access_key {
+                return Err(format!("signed with the user's own key: {url}"));
+            }
+            query_value(&url, "X-Amz-Security-Token")?;
+            session_key = Some(key.to_owned());
+            expect_bytes(&ctx.get(&url)?, &body_for(base), &url)
+        },
+    );
+    report.check(
+        "assume role: the session is in ~/.aws/cli/cache under v2's name, and reused",
+        || {
+            let name = hex::encode(sha1::Sha1::digest(
+                format!(r#"{{"RoleArn": "{arn}"}}"#).as_bytes(),
+            ));
+            let file = home.join(format!(".aws/cli/cache/{name}.json"));
+            let entry: serde_json::Value = serde_json::from_slice(
+                &fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?,
+            )
+            .map_err(|e| e.to_string())?;
+            let cached = entry["Credentials"]["AccessKeyId"].as_str();
+            if cached.is_none() || cached != session_key.as_deref() {
+                return Err(format!("cache holds {cached:?}, the URL {session_key:?}"));
+            }
+            let url = run()?;
+            expect_credential(&url, cached.unwrap_or_default())
+        },
+    );
+    report.check("assume role: signature changed: refused", || {
+        let url = run()?;
+        expect_bytes(&ctx.get(&url)?, &body_for(base), &url)?;
+        let forged = tamper_signature(&url)?;
+        expect_refused(&ctx.get(&forged)?, &forged)
+    });
+    report.check("assume role: session token left out: refused", || {
+        let url = run()?;
+        expect_bytes(&ctx.get(&url)?, &body_for(base), &url)?;
+        let token = query_value(&url, "X-Amz-Security-Token")?;
+        let forged = replace_once(&url, &format!("&X-Amz-Security-Token={token}"), "")?;
+        expect_refused(&ctx.get(&forged)?, &forged)
+    });
+}
+
+/// Creates [`ROLE_NAME`] through radosgw's IAM API (the user has the
+/// `roles` cap): trusted by the test user, allowed `s3:*` on the bucket.
+/// Returns the role's ARN as radosgw forms it (`arn:aws:iam:::role/NAME`,
+/// no account, the tenant being empty).
+fn create_role(s: &Server) -> Result<String, String> {
+    let trust = concat!(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","#,
+        r#""Principal":{"AWS":["arn:aws:iam:::user/tester"]},"Action":["sts:AssumeRole"]}]}"#
+    );
+    let mut body = String::from("Action=CreateRole&Version=2010-05-08&Path=%2F&RoleName=");
+    body.push_str(ROLE_NAME);
+    body.push_str("&AssumeRolePolicyDocument=");
+    presign::sign::encode::push_query(&mut body, trust);
+    let resp = signed_form_post(s, "iam", &body)?;
+    if resp.status != 200 {
+        return Err(format!("CreateRole: {}", resp.describe("POST /")));
+    }
+    let xml = String::from_utf8_lossy(&resp.body);
+    let arn =
+        xml_text(&xml, "Arn").ok_or_else(|| format!("no <Arn> in CreateRole's answer: {xml}"))?;
+    let want = format!("arn:aws:iam:::role/{ROLE_NAME}");
+    if arn != want {
+        return Err(format!(
+            "CreateRole answered the ARN {arn}, expected {want}"
+        ));
+    }
+    let permissions = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["s3:*"],"Resource":["arn:aws:s3:::{BUCKET}","arn:aws:s3:::{BUCKET}/*"]}}]}}"#
+    );
+    let mut body =
+        String::from("Action=PutRolePolicy&Version=2010-05-08&PolicyName=e2e-s3&RoleName=");
+    body.push_str(ROLE_NAME);
+    body.push_str("&PolicyDocument=");
+    presign::sign::encode::push_query(&mut body, &permissions);
+    let resp = signed_form_post(s, "iam", &body)?;
+    if resp.status != 200 {
+        return Err(format!("PutRolePolicy: {}", resp.describe("POST /")));
+    }
+    Ok(arn)
 }
 
 /// A SigV4 header-signed POST of a form to `/` (STS and IAM calls).

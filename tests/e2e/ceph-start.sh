@@ -89,8 +89,9 @@ rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw data = $B/rgw.a
 rgw dns name = localhost
 rgw enable usage log = false
-# STS (GetSessionToken) for the session-token check; the user gets the
-# user-policy cap below so that it can allow itself sts:GetSessionToken.
+# STS for the session-token check (GetSessionToken) and the assume-role
+# check (AssumeRole); the user gets the user-policy cap below so that it can
+# allow itself sts:GetSessionToken, and the roles cap to create the role.
 rgw s3 auth use sts = true
 rgw sts key = e2eStsKey0123456
 CONF
@@ -137,7 +138,7 @@ $rgw_up || fail "radosgw never answered on 127.0.0.1:$RGW_PORT"
 
 create_user() { # the user may exist if an earlier try failed late
     radosgw-admin "${C[@]}" user create --uid tester --display-name tester \
-        --access-key "$AK" --secret-key "$SK" --caps "user-policy=*" >>"$B/log/user-create.log" 2>&1 ||
+        --access-key "$AK" --secret-key "$SK" --caps "user-policy=*;roles=*" >>"$B/log/user-create.log" 2>&1 ||
         radosgw-admin "${C[@]}" user info --uid tester >>"$B/log/user-create.log" 2>&1
 }
 wait_for 60 "radosgw-admin user create" create_user
