@@ -22,12 +22,24 @@ struct Stub {
 
 impl Stub {
     fn start(mode: &str, dir: &Path) -> Stub {
+        Stub::start_with(mode, dir, &[])
+    }
+
+    /// `answer` mode: every request gets `status`, `body` and `headers`.
+    fn answering(dir: &Path, status: u16, body: &str, headers: &[&str]) -> Stub {
+        let mut args = vec![status.to_string(), body.to_owned()];
+        args.extend(headers.iter().map(|h| h.to_string()));
+        Stub::start_with("answer", dir, &args)
+    }
+
+    fn start_with(mode: &str, dir: &Path, extra: &[String]) -> Stub {
         let log = dir.join(format!("{mode}.log"));
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/netstub.py");
         let mut child = Command::new("python3")
             .arg(script)
             .arg(mode)
             .arg(&log)
+            .args(extra)
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs tests/support/netstub.py");
@@ -287,4 +299,260 @@ fn a_role_session_shorter_than_the_url_warns_and_strict_refuses() {
     ]);
     let out = presign(home.path(), &[], &later);
     one_line_error(&out, 252, "--expires-in 845 or less");
+}
+
+/// The files of a recorded AWS CLI v2 case (tests/fixtures/creds.json).
+fn case_files(name: &str) -> Vec<(String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/creds.json");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let case = doc["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap();
+    case["files"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect()
+}
+
+/// How a failing service behaves.
+#[derive(Debug, Clone, Copy)]
+enum Failure {
+    /// Nothing listens.
+    Down,
+    /// Accepts and never answers (beyond the timeout).
+    Slow,
+    /// Answers with this status, body and headers.
+    Answer(u16, &'static str, &'static [&'static str]),
+}
+
+/// Runs `args` in a HOME holding `files`, with `service_env` pointed at a
+/// stand-in that fails as `failure` says; returns the output.
+fn against(
+    files: &[(String, String)],
+    service_env: &str,
+    path: &str,
+    failure: Failure,
+    extra_env: &[(&str, String)],
+    args: &[&str],
+) -> Output {
+    let home = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        let p = home.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let stub = match failure {
+        Failure::Down => None,
+        Failure::Slow => Some(Stub::start("silent", dir.path())),
+        Failure::Answer(status, body, headers) => {
+            Some(Stub::answering(dir.path(), status, body, headers))
+        }
+    };
+    let port = match &stub {
+        Some(s) => s.port,
+        None => {
+            let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            closed.local_addr().unwrap().port()
+        }
+    };
+    let mut env: Vec<(&str, String)> =
+        vec![(service_env, format!("http://127.0.0.1:{port}{path}"))];
+    env.extend(extra_env.iter().cloned());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_presign"));
+    cmd.env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PRESIGN_NOW", "2026-01-02T03:04:05Z")
+        .args(args)
+        .args(["--cli-read-timeout", "1"]);
+    if service_env != "AWS_EC2_METADATA_SERVICE_ENDPOINT" {
+        cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn check_all(
+    source: &str,
+    files: &[(String, String)],
+    service_env: &str,
+    path: &str,
+    extra_env: &[(&str, String)],
+    args: &[&str],
+    cases: &[(Failure, i32, &str)],
+) {
+    let mut wrong = Vec::new();
+    for (failure, status, needle) in cases {
+        let out = against(files, service_env, path, *failure, extra_env, args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let ok = out.status.code() == Some(*status)
+            && out.stdout.is_empty()
+            && stderr.lines().count() == 1
+            && stderr.contains(needle);
+        if !ok {
+            wrong.push(format!(
+                "{source} {failure:?}: status {:?} (want {status}), stderr {stderr:?} (want one line with {needle:?})",
+                out.status.code()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+const XML_500: &str = "<Error><Code>InternalError</Code><Message>broken</Message></Error>";
+
+#[test]
+fn every_failure_of_iam_identity_center_is_one_line_with_v2s_status() {
+    let files = case_files("sso-session");
+    let expired = r#"{"roleCredentials": {"accessKeyId": "ASIAX", "secretAccessKey": "s", "sessionToken": "t", "expiration": 1767322000000}}"#;
+    check_all(
+        "sso",
+        &files,
+        "AWS_ENDPOINT_URL_SSO",
+        "",
+        &[],
+        &["s3://b/k", "--profile", "sso"],
+        &[
+            (Failure::Down, 255, "could not connect"),
+            (Failure::Slow, 255, "read timeout"),
+            (
+                Failure::Answer(
+                    401,
+                    r#"{"message": "Session token not found or invalid"}"#,
+                    &["x-amzn-ErrorType: UnauthorizedException"],
+                ),
+                255,
+                "aws sso login",
+            ),
+            (
+                Failure::Answer(
+                    403,
+                    r#"{"message": "No access"}"#,
+                    &["x-amzn-ErrorType: ForbiddenException"],
+                ),
+                254,
+                "ForbiddenException",
+            ),
+            (
+                Failure::Answer(
+                    500,
+                    r#"{"message": "oops"}"#,
+                    &["x-amzn-ErrorType: InternalServerException"],
+                ),
+                254,
+                "InternalServerException",
+            ),
+            (
+                Failure::Answer(200, "not json", &[]),
+                255,
+                "GetRoleCredentials",
+            ),
+            // v2: "the refreshed credentials are still expired", 255.
+            (Failure::Answer(200, expired, &[]), 255, "already expired"),
+        ],
+    );
+}
+
+#[test]
+fn every_failure_of_an_aws_login_refresh_is_one_line_with_v2s_status() {
+    let files = case_files("login-refresh");
+    check_all(
+        "login",
+        &files,
+        "AWS_ENDPOINT_URL_SIGNIN",
+        "",
+        &[],
+        &["s3://b/k", "--profile", "me"],
+        &[
+            (Failure::Down, 255, "could not connect"),
+            (Failure::Slow, 255, "read timeout"),
+            (
+                Failure::Answer(
+                    401,
+                    r#"{"error": "TOKEN_EXPIRED", "message": "expired"}"#,
+                    &["x-amzn-ErrorType: AccessDeniedException"],
+                ),
+                255,
+                "aws login",
+            ),
+            (
+                Failure::Answer(
+                    500,
+                    r#"{"message": "oops"}"#,
+                    &["x-amzn-ErrorType: InternalServerException"],
+                ),
+                254,
+                "InternalServerException",
+            ),
+            (Failure::Answer(200, "not json", &[]), 255, "Sign-In"),
+        ],
+    );
+}
+
+#[test]
+fn every_failure_of_the_container_endpoint_is_one_line_with_v2s_status() {
+    check_all(
+        "container",
+        &[],
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "/creds",
+        &[],
+        &["s3://b/k", "--region", "eu-west-1"],
+        &[
+            (Failure::Down, 255, "container"),
+            (Failure::Slow, 255, "container"),
+            (Failure::Answer(403, "denied", &[]), 255, "403"),
+            (Failure::Answer(500, "oops", &[]), 255, "500"),
+            (Failure::Answer(200, "not json", &[]), 255, "JSON"),
+            (
+                Failure::Answer(
+                    200,
+                    r#"{"AccessKeyId": "ASIAX", "SecretAccessKey": "s", "Token": "t", "Expiration": "2026-01-01T00:00:00Z"}"#,
+                    &[],
+                ),
+                255,
+                "expired",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn every_failure_of_instance_metadata_means_no_credentials_253() {
+    check_all(
+        "imds",
+        &[],
+        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+        "/",
+        &[],
+        &["s3://b/k", "--region", "eu-west-1"],
+        &[
+            (Failure::Down, 253, "unable to locate credentials"),
+            (Failure::Slow, 253, "unable to locate credentials"),
+            (
+                Failure::Answer(404, "nope", &[]),
+                253,
+                "unable to locate credentials",
+            ),
+            (
+                Failure::Answer(500, XML_500, &[]),
+                253,
+                "unable to locate credentials",
+            ),
+            (
+                Failure::Answer(200, "not json", &[]),
+                253,
+                "unable to locate credentials",
+            ),
+        ],
+    );
 }

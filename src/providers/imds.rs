@@ -83,6 +83,22 @@ const TOKEN_TTL: &str = "21600";
 const TOKEN_TTL_HEADER: &str = "x-aws-ec2-metadata-token-ttl-seconds";
 const TOKEN_HEADER: &str = "x-aws-ec2-metadata-token";
 const ROLE_PATH: &str = "latest/meta-data/iam/security-credentials/";
+
+/// The role name as urllib3 puts it in a path: characters a path may not
+/// hold percent-encoded, the rest (and `%XX` already there) kept, so that
+/// whatever instance metadata lists is asked for, never a malformed URL.
+fn path_safe(role: &str) -> String {
+    let mut out = String::with_capacity(role.len());
+    for &b in role.as_bytes() {
+        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&b);
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
 const ZONE_PATH: &str = "latest/meta-data/placement/availability-zone/";
 const FIELDS: [&str; 4] = ["AccessKeyId", "SecretAccessKey", "Token", "Expiration"];
 
@@ -609,7 +625,8 @@ impl Client<'_> {
             .note(format!("instance metadata: role {}", for_terminal(&role)));
         let is_json =
             |r: &HttpResponse| decode(r).is_some_and(|t| serde_json::from_str::<Value>(&t).is_ok());
-        let (url, answer) = self.get(&format!("{ROLE_PATH}{role}"), token.as_ref(), is_json)?;
+        let path = format!("{ROLE_PATH}{}", path_safe(&role));
+        let (url, answer) = self.get(&path, token.as_ref(), is_json)?;
         let doc: Value = decode(&answer)
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or(Value::Null);

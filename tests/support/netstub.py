@@ -4,6 +4,9 @@
     netstub.py silent LOG   accepts connections, reads, never answers
     netstub.py proxy LOG    an HTTP proxy that refuses every request with 403
                             and logs its request line (`CONNECT host:443 ...`)
+    netstub.py answer LOG STATUS BODY [HEADER:VALUE]...
+                            answers every request with STATUS, BODY and the
+                            headers (a failing credential service)
 
 Listens on 127.0.0.1, an ephemeral port, printed on stdout once listening;
 each request line received is appended to LOG. Stdlib only. Runs until
@@ -27,6 +30,12 @@ def handle(conn, mode, log):
             f.write(line + "\n")
         if mode == "proxy":
             conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        elif mode == "answer":
+            status, body = sys.argv[3], sys.argv[4].encode()
+            head = f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\nConnection: close\r\n"
+            for header in sys.argv[5:]:
+                head += header + "\r\n"
+            conn.sendall(head.encode() + b"\r\n" + body)
         else:
             threading.Event().wait(3600)
 
