@@ -422,6 +422,8 @@ fn check_case(c: &Case) {
         secret: &c.secret,
         token: c.token.as_deref(),
         region: &want_region,
+        service: "s3",
+        v4a: false,
         amz_date: &amz_date,
         expires: u32::try_from(c.expires).unwrap(),
     };
