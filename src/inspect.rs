@@ -308,10 +308,18 @@ impl Inspected {
             .is_some_and(|p| p.expires > u64::from(sign::MAX_EXPIRES))
     }
 
-    /// What the host is: a bucket, an access point, a multi-region access
-    /// point or an S3 on Outposts access point.
+    /// What the URL is for: a bucket, an access point, a multi-region access
+    /// point or an S3 on Outposts access point (by its AWS host name, or on
+    /// another host by its scope's service, `s3-outposts`).
     pub fn kind(&self) -> &'static str {
-        endpoint_kind(&self.host)
+        let outposts_scope = self
+            .auth
+            .v4_parts()
+            .is_some_and(|p| p.service == sign::SERVICE_OUTPOSTS);
+        match endpoint_kind(&self.host) {
+            "bucket" if outposts_scope => "S3 on Outposts access point",
+            kind => kind,
+        }
     }
 
     /// Why S3 would refuse this URL at `now` whatever its signature: the
@@ -580,7 +588,17 @@ pub fn decode(text: &str) -> Result<Inspected> {
         // SigV4A's scope names no region.
         let fields = if asymmetric { 4 } else { 5 };
         let parts: Vec<&str> = credential.rsplitn(fields, '/').collect();
-        if parts.len() != fields || parts[0] != sign::TERMINATOR || parts[fields - 1].is_empty() {
+        // (A SigV4A scope's date is checked too: a region put in would
+        // otherwise read as the date and the date as part of the key.)
+        let bad_date = asymmetric
+            && parts
+                .get(2)
+                .is_none_or(|d| d.len() != 8 || !d.bytes().all(|b| b.is_ascii_digit()));
+        if parts.len() != fields
+            || parts[0] != sign::TERMINATOR
+            || parts[fields - 1].is_empty()
+            || bad_date
+        {
             return Err(bad(if asymmetric {
                 "X-Amz-Credential is not KEY/DATE/SERVICE/aws4_request (SigV4A names no region)"
             } else {

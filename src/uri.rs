@@ -95,8 +95,10 @@ pub fn split(text: &str) -> (&str, &str) {
     if let Some(parts) = split_access_point(path) {
         return parts;
     }
-    if let Some(parts) = split_outpost_access_point(path) {
-        return parts;
+    for kind in ["accesspoint", "bucket"] {
+        if let Some(parts) = split_outpost_resource(path, kind) {
+            return parts;
+        }
     }
     path.split_once('/').unwrap_or((path, ""))
 }
@@ -232,11 +234,13 @@ fn outpost_resource<'a>(resource: &'a str, kind: &str) -> Option<(&'a str, &'a s
     Some((id, rest.strip_prefix(['/', ':'])?))
 }
 
-/// AWS CLI's `_S3_OUTPOST_TO_BUCKET_KEY_REGEX`: the access point name is up
-/// to 63 of `[a-zA-Z0-9-]`, then an optional `/` or `:` and the key.
-fn split_outpost_access_point(path: &str) -> Option<(&str, &str)> {
+/// AWS CLI's `_S3_OUTPOST_TO_BUCKET_KEY_REGEX` (`kind` `accesspoint`) and
+/// `_S3_OUTPOST_BUCKET_ARN_TO_BUCKET_KEY_REGEX` (`bucket`, which is split
+/// so that the whole ARN is refused): the name is up to 63 of
+/// `[a-zA-Z0-9-]`, then an optional `/` or `:` and the key.
+fn split_outpost_resource<'a>(path: &'a str, kind: &str) -> Option<(&'a str, &'a str)> {
     let (_, _, _, resource) = outpost_fields(path)?;
-    let (_, after) = outpost_resource(resource, "accesspoint")?;
+    let (_, after) = outpost_resource(resource, kind)?;
     let name_len = after
         .bytes()
         .take_while(|b| outpost_name_byte(*b))
@@ -345,8 +349,10 @@ mod tests {
 
     #[test]
     fn outpost_bucket_arns_are_refused_as_aws_cli_refuses_them() {
-        let err = bucket_ref("arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-1/bucket/b")
-            .unwrap_err();
+        let arn = "arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-1/bucket/b";
+        let u = S3Uri::parse(&format!("s3://{arn}/dir/k"));
+        assert_eq!((u.bucket.as_str(), u.key.as_str()), (arn, "dir/k"));
+        let err = u.bucket_ref().unwrap_err();
         assert_eq!(err.exit_code(), crate::error::EXIT_USAGE);
         assert!(err.to_string().contains("Outpost Bucket ARNs"), "{err}");
     }
