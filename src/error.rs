@@ -134,6 +134,11 @@ pub enum Error {
     #[error("{0}")]
     EndpointRules(String),
 
+    /// A mode this kind of bucket cannot be signed for (a SigV4A POST
+    /// form: botocore knows no such signer, UnknownSignatureVersionError).
+    #[error("{0}")]
+    Unsupported(String),
+
     /// An environment variable that must be text is not valid Unicode.
     #[error(
         "the environment variable {0} is not valid UTF-8 text (set it to UTF-8 text, or unset it)"
@@ -173,6 +178,7 @@ impl Error {
             | Error::InvalidRegion(_)
             | Error::InvalidEndpoint(_)
             | Error::EndpointRules(_)
+            | Error::Unsupported(_)
             | Error::NotUnicode(_)
             | Error::Output(_) => EXIT_OTHER,
         }

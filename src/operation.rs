@@ -52,8 +52,9 @@ impl Method {
     }
 }
 
-/// Query parameters only the signer may set.
-const RESERVED_PARAMS: [&str; 7] = [
+/// Query parameters only the signer may set (`x-amz-region-set` is
+/// SigV4A's).
+const RESERVED_PARAMS: [&str; 8] = [
     "x-amz-algorithm",
     "x-amz-credential",
     "x-amz-date",
@@ -61,6 +62,7 @@ const RESERVED_PARAMS: [&str; 7] = [
     "x-amz-signedheaders",
     "x-amz-signature",
     "x-amz-security-token",
+    "x-amz-region-set",
 ];
 
 /// What the user asked for, before validation.
@@ -184,6 +186,7 @@ impl Operation {
         if lower == "authorization"
             || lower.starts_with("x-amz-date")
             || lower == "x-amz-content-sha256"
+            || lower == "x-amz-region-set"
         {
             return Err(usage(&format!(
                 "the {lower} header belongs to header signing, not presigned URLs (drop it)"

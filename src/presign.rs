@@ -8,7 +8,9 @@ use crate::credentials::Credentials;
 use crate::endpoint::{EndpointConfig, Target};
 use crate::error::{Error, Result};
 use crate::post::{self, PostForm, PostSpec};
-use crate::sign::{self, QuerySigner, SignRequest, Signed, Trace, encode, v2};
+use crate::sign::{
+    self, AuthScheme, Pending, QuerySigner, SignRequest, Signed, Trace, encode, v2, v4a,
+};
 use crate::uri;
 
 /// How long a URL stays valid: 1 second to 7 days, the SigV4 limits.
@@ -156,9 +158,9 @@ impl<'a> ObjectRequest<'a> {
 }
 
 enum Signing {
-    Signed(QuerySigner),
-    /// Legacy SigV2 (`--signature-version s3`).
-    V2(Box<Credentials>),
+    /// Credentials for SigV4, SigV4A and SigV2, whichever the endpoint's
+    /// auth scheme asks for.
+    Signed(Box<QuerySigner>),
     Unsigned,
     NoCredentials,
     /// The signing time is outside the years SigV4 can write
@@ -167,6 +169,11 @@ enum Signing {
 }
 
 /// Makes presigned URLs with one configuration at one instant.
+///
+/// The endpoint rules say how each request is signed ([`Target::auth`]):
+/// SigV4 for buckets and access points, SigV4A for multi-region and
+/// Outposts access points, SigV2 when the configuration asks for it; the
+/// presigner dispatches on that.
 ///
 /// ```
 /// use presign::{Credentials, EndpointConfig, ObjectRequest, Presigner, Expiry};
@@ -199,23 +206,28 @@ impl Presigner {
         time: OffsetDateTime,
     ) -> Self {
         let signing = match credentials {
-            Some(c) => QuerySigner::new(c, time).map_or(Signing::TimeOutOfRange, Signing::Signed),
+            Some(c) => QuerySigner::new(c, time)
+                .map_or(Signing::TimeOutOfRange, |s| Signing::Signed(Box::new(s))),
             None => Signing::NoCredentials,
         };
         Presigner::with(endpoint, signing, time)
     }
 
-    /// A presigner that signs with legacy SigV2 (`signature_version = s3`).
+    /// A presigner that signs buckets with legacy SigV2 (`signature_version
+    /// = s3`): [`EndpointConfig::sigv2`] set.
     pub fn sigv2(
         endpoint: EndpointConfig,
         credentials: Option<Credentials>,
         time: OffsetDateTime,
     ) -> Self {
-        let signing = match credentials {
-            Some(c) => Signing::V2(Box::new(c)),
-            None => Signing::NoCredentials,
-        };
-        Presigner::with(endpoint, signing, time)
+        Presigner::new(
+            EndpointConfig {
+                sigv2: true,
+                ..endpoint
+            },
+            credentials,
+            time,
+        )
     }
 
     fn with(endpoint: EndpointConfig, signing: Signing, time: OffsetDateTime) -> Self {
@@ -237,9 +249,9 @@ impl Presigner {
         Presigner::with(endpoint, Signing::Unsigned, time)
     }
 
-    /// Whether URLs are signed with legacy SigV2.
-    pub fn is_sigv2(&self) -> bool {
-        matches!(self.signing, Signing::V2(_))
+    /// Whether URLs are signed at all.
+    pub fn is_unsigned(&self) -> bool {
+        matches!(self.signing, Signing::Unsigned)
     }
 
     /// The signing instant.
@@ -251,12 +263,20 @@ impl Presigner {
     pub fn credentials(&self) -> Option<&Credentials> {
         match &self.signing {
             Signing::Signed(s) => Some(s.credentials()),
-            Signing::V2(c) => Some(c),
             _ => None,
         }
     }
 
-    /// Where requests for `bucket` go.
+    /// The SigV4A key pair, once a SigV4A URL has been signed (so derived
+    /// once per run): what a batch signs deferred URLs with.
+    pub fn v4a_key(&self) -> Option<&v4a::KeyPair> {
+        match &self.signing {
+            Signing::Signed(s) => s.derived_v4a_key(),
+            _ => None,
+        }
+    }
+
+    /// Where requests for `bucket` go, and how they are signed.
     pub fn target(&self, bucket: &str) -> Result<Target> {
         self.endpoint.target(&uri::bucket_ref(bucket)?)
     }
@@ -279,17 +299,28 @@ impl Presigner {
         self.path.clear();
         target.join_path(&mut self.path, "");
         let url = format!("{}{}", target.origin, self.path);
+        let region = match &target.auth {
+            AuthScheme::SigV4 { region, .. } => region.clone(),
+            AuthScheme::SigV2 => {
+                return Err(Error::Usage(
+                    "presign post signs SigV4 policies only: drop --signature-version s3"
+                        .to_owned(),
+                ));
+            }
+            // botocore has no SigV4A POST signer (`s3v4a-presign-post` is
+            // no signature version it knows), and S3 documents POST
+            // policies with SigV4 only.
+            AuthScheme::SigV4A { .. } => {
+                return Err(Error::Unsupported(
+                    "S3 upload forms (POST policies) are signed with SigV4 only, and multi-region and Outposts access points accept SigV4A alone: use a presigned PUT URL instead (presign --method PUT)".to_owned(),
+                ));
+            }
+        };
         let signer = match &mut self.signing {
             Signing::Signed(signer) => signer,
             Signing::Unsigned => {
                 return Err(Error::Usage(
                     "an upload form must be signed: drop --no-sign-request".to_owned(),
-                ));
-            }
-            Signing::V2(_) => {
-                return Err(Error::Usage(
-                    "presign post signs SigV4 policies only: drop --signature-version s3"
-                        .to_owned(),
                 ));
             }
             Signing::NoCredentials => return Err(Error::NoCredentials),
@@ -311,11 +342,11 @@ impl Presigner {
             key,
             expiration,
             amz_date: &amz_date,
-            credential: signer.credential(&target.signing_region),
+            credential: signer.credential(&region),
             session_token: token.as_deref(),
         };
         Ok(post::build(spec, signing, url, |policy| {
-            signer.sign_text(&target.signing_region, policy)
+            signer.sign_text(&region, policy)
         }))
     }
 
@@ -341,6 +372,25 @@ impl Presigner {
         url: &mut String,
         trace: Option<&mut Trace>,
     ) -> Result<()> {
+        if let Pending::Ecdsa(digest) = self.presign_deferred(target, req, url, trace)? {
+            let Signing::Signed(signer) = &mut self.signing else {
+                unreachable!("only a signer defers a signature");
+            };
+            signer.v4a_key().sign_digest_into(&digest, url);
+        }
+        Ok(())
+    }
+
+    /// As [`Presigner::presign_into`], but a SigV4A URL is left ending in
+    /// `X-Amz-Signature=`, and the digest to sign with
+    /// [`Presigner::v4a_key`] is returned ([`Pending::Ecdsa`]).
+    pub fn presign_deferred(
+        &mut self,
+        target: &Target,
+        req: &ObjectRequest,
+        url: &mut String,
+        trace: Option<&mut Trace>,
+    ) -> Result<Pending> {
         // Two comparisons per URL: no URL may outlive 9999-12-31T23:59:59Z,
         // the last instant an expiry can be written in (and checked by S3).
         let seconds = req.expires.seconds();
@@ -354,66 +404,58 @@ impl Presigner {
         }
         self.path.clear();
         target.join_path(&mut self.path, &self.key_path);
-        match &mut self.signing {
-            Signing::Signed(signer) => {
-                signer.presign_into(
-                    &SignRequest {
-                        method: req.method,
-                        origin: &target.origin,
-                        path: &self.path,
-                        host: &target.host,
-                        region: &target.signing_region,
-                        params: req.params,
-                        headers: req.headers,
-                        expires: req.expires.seconds(),
-                    },
-                    url,
-                    trace,
-                );
-                Ok(())
-            }
-            Signing::V2(credentials) => {
-                if let crate::uri::BucketRef::AccessPoint(_) = crate::uri::bucket_ref(req.bucket)? {
-                    return Err(Error::Usage(
-                        "access points need SigV4: drop --signature-version s3".to_owned(),
-                    ));
-                }
-                // The resource is /bucket/key whatever the addressing.
-                let mut resource =
-                    String::with_capacity(req.bucket.len() + self.key_path.len() + 2);
-                resource.push('/');
-                resource.push_str(req.bucket);
-                if !self.key_path.is_empty() {
-                    resource.push_str(&self.key_path);
-                } else if target.virtual_hosted {
-                    resource.push('/');
-                }
-                let sts = v2::presign_into(
-                    credentials,
-                    &v2::V2Request {
-                        method: req.method,
-                        origin: &target.origin,
-                        path: &self.path,
-                        resource: &resource,
-                        params: req.params,
-                        headers: req.headers,
-                        expires_at: self.time.unix_timestamp() + i64::from(seconds),
-                    },
-                    url,
-                );
-                if let Some(trace) = trace {
-                    trace.string_to_sign = sts;
-                }
-                Ok(())
-            }
+        let signer = match &mut self.signing {
+            Signing::Signed(signer) => signer,
             Signing::Unsigned => {
                 url.push_str(&target.origin);
                 url.push_str(&self.path);
-                Ok(())
+                return Ok(Pending::Done);
             }
-            Signing::NoCredentials => Err(Error::NoCredentials),
-            Signing::TimeOutOfRange => Err(sign::time_out_of_range(self.time, seconds)),
-        }
+            Signing::NoCredentials => return Err(Error::NoCredentials),
+            Signing::TimeOutOfRange => return Err(sign::time_out_of_range(self.time, seconds)),
+        };
+        let Some(scheme) = target.auth.query_scheme() else {
+            // SigV2. The resource is /bucket/key whatever the addressing.
+            let mut resource = String::with_capacity(req.bucket.len() + self.key_path.len() + 2);
+            resource.push('/');
+            resource.push_str(req.bucket);
+            if !self.key_path.is_empty() {
+                resource.push_str(&self.key_path);
+            } else if target.virtual_hosted {
+                resource.push('/');
+            }
+            let sts = v2::presign_into(
+                signer.credentials(),
+                &v2::V2Request {
+                    method: req.method,
+                    origin: &target.origin,
+                    path: &self.path,
+                    resource: &resource,
+                    params: req.params,
+                    headers: req.headers,
+                    expires_at: self.time.unix_timestamp() + i64::from(seconds),
+                },
+                url,
+            );
+            if let Some(trace) = trace {
+                trace.string_to_sign = sts;
+            }
+            return Ok(Pending::Done);
+        };
+        Ok(signer.presign_deferred(
+            &SignRequest {
+                method: req.method,
+                origin: &target.origin,
+                path: &self.path,
+                host: &target.host,
+                scheme,
+                params: req.params,
+                headers: req.headers,
+                expires: seconds,
+            },
+            url,
+            trace,
+        ))
     }
 }
 

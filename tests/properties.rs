@@ -423,6 +423,8 @@ fn check_case(c: &Case) {
         secret: &c.secret,
         token: c.token.as_deref(),
         region: &want_region,
+        service: "s3",
+        v4a: false,
         amz_date: &amz_date,
         expires: u32::try_from(c.expires).unwrap(),
     };
@@ -509,5 +511,158 @@ proptest! {
         prop_assert_eq!(&parsed.key, &key);
         checks::uri(text.as_bytes());
         checks::uri(format!("s3://{bucket}/{key}").as_bytes());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The cached fast path against the general stages
+
+/// A query signing scheme: SigV4 in a region, or SigV4A for a region set,
+/// under `s3` or `s3-outposts`.
+fn scheme() -> impl Strategy<Value = (bool, String, &'static str)> {
+    (
+        any::<bool>(),
+        prop_oneof![
+            Just("*".to_owned()),
+            Just("us-east-1".to_owned()),
+            "[a-z]{2}-[a-z]{3,9}-[1-9]",
+            "[A-Za-z0-9,*-]{1,20}",
+        ],
+        prop::sample::select(vec!["s3", "s3", "s3-outposts"]),
+    )
+}
+
+prop_compose! {
+    fn sign_case()(
+        method in prop::sample::select(METHODS.to_vec()),
+        key in key(),
+        host in prop_oneof![
+            Just("bucket.s3.eu-west-2.amazonaws.com".to_owned()),
+            Just("mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com".to_owned()),
+            "[a-z0-9.-]{1,30}(:[0-9]{1,5})?",
+        ],
+        scheme in scheme(),
+        params in prop::collection::vec(("(?s).{0,12}", "(?s).{0,20}"), 0..4),
+        headers in prop::collection::vec(
+            ("[a-z0-9-]{1,12}", "[ -~]{0,12}").prop_map(|(n, v)| (n, v.trim().to_owned())),
+            0..4,
+        ),
+        expires in 1u32..=604_800,
+        token in prop::option::of("(?s).{0,30}"),
+        unix in 0i64..253_402_300_799,
+    ) -> (
+        &'static str, String, String, (bool, String, &'static str),
+        Vec<(String, String)>, Vec<(String, String)>, u32, Option<String>, i64,
+    ) {
+        (method, key, host, scheme, params, headers, expires, token, unix)
+    }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// `QuerySigner::presign`, which caches the request's shape and hashes
+    /// the canonical request in pieces, gives byte for byte what the general
+    /// stages give (`CanonicalRequest`, `StringToSign`, the key derived
+    /// afresh), for SigV4 and SigV4A, on its first call and from its cache.
+    #[test]
+    fn the_cached_fast_path_equals_the_general_stages(
+        (method, key, host, (v4a, regions, service), params, headers, expires, token, unix)
+            in sign_case()
+    ) {
+        use presign::sign::{QueryScheme, QuerySigner, SignRequest};
+        let mut creds = Credentials::new("AKIDPROPERTY", "secret/+=");
+        if let Some(t) = token {
+            creds = creds.with_session_token(t);
+        }
+        let time = OffsetDateTime::from_unix_timestamp(unix).unwrap();
+        let Some(mut signer) = QuerySigner::new(creds, time) else {
+            return Ok(());
+        };
+        let mut path = String::from("/");
+        presign::sign::encode::push_quoted_path(&mut path, &key);
+        let origin = format!("https://{host}");
+        let scheme = if v4a {
+            QueryScheme::V4A { region_set: &regions, service }
+        } else {
+            QueryScheme::V4 { region: &regions, service }
+        };
+        let req = SignRequest {
+            method,
+            origin: &origin,
+            path: &path,
+            host: &host,
+            scheme,
+            params: &params,
+            headers: &headers,
+            expires,
+        };
+        let general = signer.presign_uncached(&req);
+        let first = signer.presign(&req);
+        let cached = signer.presign(&req);
+        prop_assert_eq!(&first, &general);
+        prop_assert_eq!(&cached, &general);
+    }
+
+    /// Multi-region and Outposts access point URLs, with any key, operation
+    /// parameters, headers and session token, verify with the fuzz checker's
+    /// own SigV4A verifier (its own key derivation, `p256`'s ECDSA check),
+    /// and not with another secret.
+    #[test]
+    fn sigv4a_urls_verify_independently(
+        outposts in any::<bool>(),
+        key in key(),
+        method in prop::sample::select(METHODS.to_vec()),
+        params in prop::collection::vec(("[a-z-]{1,10}", "(?s).{0,20}"), 0..3),
+        headers in prop::collection::vec(
+            ("x-amz-meta-[a-z0-9]{1,6}", "[ -~]{0,12}").prop_map(|(n, v)| (n, v.trim().to_owned())),
+            0..3,
+        ),
+        token in prop::option::of("[A-Za-z0-9/+=]{8,40}"),
+        expires in 1i64..=604_800,
+    ) {
+        let arn = if outposts {
+            "arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-01234567890123456/accesspoint/myap"
+        } else {
+            "arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap"
+        };
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let mut creds = Credentials::new("AKIDSIGV4A", secret);
+        if let Some(t) = &token {
+            creds = creds.with_session_token(t.clone());
+        }
+        let time = OffsetDateTime::from_unix_timestamp(1_767_323_045).unwrap();
+        let cfg = EndpointConfig { use_arn_region: true, ..Default::default() };
+        let mut presigner = Presigner::new(cfg, Some(creds), time);
+        let req = ObjectRequest {
+            method,
+            bucket: arn,
+            key: &key,
+            params: &params,
+            headers: &headers,
+            expires: Expiry::new(expires).unwrap(),
+        };
+        let signed = presigner.presign(&req).unwrap();
+        let target = presigner.target(arn).unwrap();
+        let amz_date = checks::amz_date(time);
+        let expect = checks::Expect {
+            method,
+            params: &params,
+            headers: &headers,
+            access_key: "AKIDSIGV4A",
+            secret,
+            token: token.as_deref(),
+            region: "*",
+            service: if outposts { "s3-outposts" } else { "s3" },
+            v4a: true,
+            amz_date: &amz_date,
+            expires: u32::try_from(expires).unwrap(),
+        };
+        let verified = checks::verify(&signed.url, &target.host, &expect)
+            .unwrap_or_else(|why| panic!("{}: {why}", signed.url));
+        prop_assert_eq!(&verified.canonical_request, &signed.canonical_request);
+        prop_assert_eq!(&verified.string_to_sign, &signed.string_to_sign);
+        let wrong = checks::Expect { secret: "another", ..expect.clone() };
+        prop_assert!(checks::verify(&signed.url, &target.host, &wrong).is_err());
     }
 }

@@ -4,11 +4,12 @@
 //! breaks; a panic is what libFuzzer records as a crash. `tests/properties.rs`
 //! compiles this same file (`#[path]`) to replay `fuzz/regressions/` and
 //! `fuzz/seeds/` under `cargo test`, so it uses only crates the main crate
-//! already has (presign, url, hmac, sha2, hex, serde_json, time).
+//! already has (presign, url, hmac, sha2, hex, serde_json, time, p256).
 //!
 //! Everything that decides whether a URL is right is written here again,
 //! independently of `src/`: percent-encoding, URL splitting, the `Host` value,
-//! botocore's dot-segment removal and the whole SigV4 computation.
+//! botocore's dot-segment removal and the whole SigV4 computation, and for
+//! SigV4A the key derivation (with `hmac`) and the ECDSA check (with `p256`).
 //!
 //! Input layout of the structured targets (`endpoint`, `presign_url`): the
 //! bytes are cut at every 0xFF (a byte UTF-8 never uses) into parts; see each
@@ -386,7 +387,12 @@ pub struct Expect<'a> {
     pub access_key: &'a str,
     pub secret: &'a str,
     pub token: Option<&'a str>,
+    /// The scope's region (SigV4) or the region set (SigV4A).
     pub region: &'a str,
+    /// The signing name: `s3`, or `s3-outposts`.
+    pub service: &'a str,
+    /// SigV4A (`AWS4-ECDSA-P256-SHA256`) rather than SigV4.
+    pub v4a: bool,
     pub amz_date: &'a str,
     pub expires: u32,
 }
@@ -408,22 +414,76 @@ pub fn expected_query(e: &Expect) -> Vec<(String, String)> {
     names.dedup();
     let mut q: Vec<(String, String)> = e.params.to_vec();
     let day = e.amz_date.get(..8).unwrap_or("");
-    for (k, v) in [
-        ("X-Amz-Algorithm", "AWS4-HMAC-SHA256".to_owned()),
+    let (algorithm, credential) = if e.v4a {
         (
-            "X-Amz-Credential",
-            format!("{}/{day}/{}/s3/aws4_request", e.access_key, e.region),
-        ),
+            "AWS4-ECDSA-P256-SHA256",
+            format!("{}/{day}/{}/aws4_request", e.access_key, e.service),
+        )
+    } else {
+        (
+            "AWS4-HMAC-SHA256",
+            format!(
+                "{}/{day}/{}/{}/aws4_request",
+                e.access_key, e.region, e.service
+            ),
+        )
+    };
+    let expires = ("X-Amz-Expires", e.expires.to_string());
+    let signed = ("X-Amz-SignedHeaders", names.join(";"));
+    // botocore's order for SigV4, the CRT's for SigV4A.
+    let (third, fourth) = if e.v4a {
+        (signed, expires)
+    } else {
+        (expires, signed)
+    };
+    for (k, v) in [
+        ("X-Amz-Algorithm", algorithm.to_owned()),
+        ("X-Amz-Credential", credential),
         ("X-Amz-Date", e.amz_date.to_owned()),
-        ("X-Amz-Expires", e.expires.to_string()),
-        ("X-Amz-SignedHeaders", names.join(";")),
+        third,
+        fourth,
     ] {
         q.push((k.to_owned(), v));
     }
     if let Some(t) = e.token {
         q.push(("X-Amz-Security-Token".to_owned(), t.to_owned()));
     }
+    if e.v4a {
+        q.push(("X-Amz-Region-Set".to_owned(), e.region.to_owned()));
+    }
     q
+}
+
+/// The SigV4A public key of `access_key` and `secret` (SEC1, uncompressed),
+/// derived as AWS's SigV4A specification says: HMAC-SHA256 counter-mode KDF
+/// over `"AWS4A" + secret`, candidates above `n - 2` skipped, private key
+/// the candidate plus one.
+pub fn v4a_public_key(access_key: &str, secret: &str) -> p256::ecdsa::VerifyingKey {
+    const N_MINUS_2: &str = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc63254f";
+    for counter in 1u8..=254 {
+        let mut input = Vec::new();
+        input.extend_from_slice(&[0, 0, 0, 1]);
+        input.extend_from_slice(b"AWS4-ECDSA-P256-SHA256\0");
+        input.extend_from_slice(access_key.as_bytes());
+        input.push(counter);
+        input.extend_from_slice(&[0, 0, 1, 0]);
+        let k0 = hmac(format!("AWS4A{secret}").as_bytes(), &input);
+        if hex::encode(&k0).as_str() > N_MINUS_2 {
+            continue;
+        }
+        // k0 + 1, big-endian.
+        let mut d = k0;
+        for byte in d.iter_mut().rev() {
+            let (sum, carry) = byte.overflowing_add(1);
+            *byte = sum;
+            if !carry {
+                break;
+            }
+        }
+        let key = p256::ecdsa::SigningKey::from_slice(&d).expect("a scalar below n");
+        return *key.verifying_key();
+    }
+    panic!("no SigV4A key for {access_key}");
 }
 
 /// Verifies the SigV4 query signature of `url` from the URL text alone plus
@@ -445,13 +505,13 @@ pub fn verify(url: &str, host: &str, e: &Expect) -> Result<Verified, String> {
     if last != "X-Amz-Signature" {
         return Err(format!("the last parameter is {last}, not X-Amz-Signature"));
     }
-    if sig.len() != 64
-        || !sig
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
+    let lower_hex = sig
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !lower_hex || (!e.v4a && sig.len() != 64) {
         return Err(format!(
-            "X-Amz-Signature {sig:?} is not 64 lower-case hex digits"
+            "X-Amz-Signature {sig:?} is not {} lower-case hex digits",
+            if e.v4a { "DER" } else { "64" }
         ));
     }
     let mut decoded = Vec::with_capacity(raw.len());
@@ -507,22 +567,45 @@ pub fn verify(url: &str, host: &str, e: &Expect) -> Result<Verified, String> {
         names.join(";")
     );
     let day = e.amz_date.get(..8).unwrap_or("");
-    let scope = format!("{day}/{}/s3/aws4_request", e.region);
+    let (algorithm, scope) = if e.v4a {
+        (
+            "AWS4-ECDSA-P256-SHA256",
+            format!("{day}/{}/aws4_request", e.service),
+        )
+    } else {
+        (
+            "AWS4-HMAC-SHA256",
+            format!("{day}/{}/{}/aws4_request", e.region, e.service),
+        )
+    };
     let string_to_sign = format!(
-        "AWS4-HMAC-SHA256\n{}\n{scope}\n{}",
+        "{algorithm}\n{}\n{scope}\n{}",
         e.amz_date,
         hex::encode(Sha256::digest(canonical_request.as_bytes()))
     );
-    let k_date = hmac(format!("AWS4{}", e.secret).as_bytes(), day.as_bytes());
-    let k_region = hmac(&k_date, e.region.as_bytes());
-    let k_service = hmac(&k_region, b"s3");
-    let k_signing = hmac(&k_service, b"aws4_request");
-    let signature = hex::encode(hmac(&k_signing, string_to_sign.as_bytes()));
-    if signature != sig {
-        return Err(format!(
-            "signature {sig} does not verify (expected {signature})"
-        ));
-    }
+    let signature = if e.v4a {
+        use p256::ecdsa::signature::hazmat::PrehashVerifier;
+        let der = hex::decode(sig).map_err(|_| format!("{sig:?} is not hex"))?;
+        let parsed = p256::ecdsa::Signature::from_der(&der)
+            .map_err(|_| format!("X-Amz-Signature {sig:?} is not a DER ECDSA signature"))?;
+        let digest: [u8; 32] = Sha256::digest(string_to_sign.as_bytes()).into();
+        v4a_public_key(e.access_key, e.secret)
+            .verify_prehash(&digest, &parsed)
+            .map_err(|_| format!("signature {sig} does not verify"))?;
+        sig.to_owned()
+    } else {
+        let k_date = hmac(format!("AWS4{}", e.secret).as_bytes(), day.as_bytes());
+        let k_region = hmac(&k_date, e.region.as_bytes());
+        let k_service = hmac(&k_region, e.service.as_bytes());
+        let k_signing = hmac(&k_service, b"aws4_request");
+        let signature = hex::encode(hmac(&k_signing, string_to_sign.as_bytes()));
+        if signature != sig {
+            return Err(format!(
+                "signature {sig} does not verify (expected {signature})"
+            ));
+        }
+        signature
+    };
     Ok(Verified {
         canonical_request,
         string_to_sign,
@@ -603,6 +686,31 @@ pub fn uri(data: &[u8]) {
                 "{ap:?}"
             );
             assert!((1..=63).contains(&ap.name.len()), "{ap:?}");
+        }
+        Ok(BucketRef::OutpostAccessPoint(op)) => {
+            assert_eq!(op.arn, parsed.bucket);
+            let rebuilt = |a, b, c| {
+                format!(
+                    "arn:{}:s3-outposts:{}:{}:outpost{a}{}{b}accesspoint{c}{}",
+                    op.partition, op.region, op.account, op.outpost_id, op.name
+                )
+            };
+            let seps = ['/', ':'];
+            assert!(
+                seps.iter().any(|a| seps
+                    .iter()
+                    .any(|b| seps.iter().any(|c| op.arn == rebuilt(*a, *b, *c)))),
+                "{op:?}"
+            );
+            assert!(op.partition.starts_with("aws"), "{op:?}");
+            assert!(!op.region.is_empty(), "{op:?}");
+            for part in [op.outpost_id, op.name] {
+                assert!(
+                    (1..=63).contains(&part.len())
+                        && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+                    "{op:?}"
+                );
+            }
         }
         Err(e) => {
             assert_eq!(e.exit_code(), presign::error::EXIT_USAGE);
@@ -1054,7 +1162,7 @@ pub fn endpoint(data: &[u8]) {
                 "{text:?} {bucket:?}"
             );
             let want_region = region.as_deref().unwrap_or("us-east-1");
-            assert_eq!(target.signing_region, want_region);
+            assert_eq!(target.signing_region(), Some(want_region));
             if url::Url::parse(&target.origin).is_ok() {
                 let u = format!("{}{}", target.origin, join_path(&target.base_path, "k"));
                 assert!(url::Url::parse(&u).is_ok(), "url crate refuses {u:?}");
@@ -1245,13 +1353,38 @@ pub fn presign_url(data: &[u8]) {
         .target(&bucket)
         .expect("target of a presigned bucket");
 
-    // Where the bucket went.
-    let want_region = match (&bucket_ref, region.as_deref(), &cfg.custom) {
-        (Ok(BucketRef::AccessPoint(ap)), _, _) => ap.region.to_owned(),
-        (_, None, _) | (_, Some("aws-global"), None) => "us-east-1".to_owned(),
-        (_, Some(r), _) => r.to_owned(),
+    // Where the bucket went, and how it is signed: multi-region (no
+    // region in the ARN) and Outposts access points take SigV4A for every
+    // region, under `s3` and `s3-outposts`.
+    let (want_region, service, v4a) = match (&bucket_ref, region.as_deref(), &cfg.custom) {
+        (Ok(BucketRef::AccessPoint(ap)), _, _) if ap.region.is_empty() => {
+            ("*".to_owned(), "s3", true)
+        }
+        (Ok(BucketRef::OutpostAccessPoint(_)), _, _) => ("*".to_owned(), "s3-outposts", true),
+        (Ok(BucketRef::AccessPoint(ap)), _, _) => (ap.region.to_owned(), "s3", false),
+        (_, None, _) | (_, Some("aws-global"), None) => ("us-east-1".to_owned(), "s3", false),
+        (_, Some(r), _) => (r.to_owned(), "s3", false),
     };
-    assert_eq!(target.signing_region, want_region);
+    match &target.auth {
+        presign::sign::AuthScheme::SigV4 {
+            signing_name,
+            region,
+        } => {
+            assert!(!v4a, "{target:?}");
+            assert_eq!(
+                (*signing_name, region.as_str()),
+                (service, want_region.as_str())
+            );
+        }
+        presign::sign::AuthScheme::SigV4A {
+            signing_name,
+            region_set,
+        } => {
+            assert!(v4a, "{target:?}");
+            assert_eq!((*signing_name, region_set.as_str()), (service, "*"));
+        }
+        presign::sign::AuthScheme::SigV2 => panic!("SigV2 without asking: {target:?}"),
+    }
     let origin = split_url(&target.origin).expect("origin with scheme://");
     assert!(origin.path.is_empty() && origin.query.is_none());
     if let Ok(BucketRef::Name(_)) = bucket_ref {
@@ -1298,6 +1431,8 @@ pub fn presign_url(data: &[u8]) {
         secret: &secret,
         token: token.as_deref(),
         region: &want_region,
+        service,
+        v4a,
         amz_date: &day,
         expires: expires.seconds(),
     };

@@ -1,17 +1,26 @@
 //! Many URLs in one run: URIs on the command line and `--from FILE` (or
 //! standard input), streamed line by line. Every URL of a run shares one
-//! signing time, one configuration and one derived key per region; the
-//! endpoint of the last bucket is kept, so listings of one bucket resolve it
-//! once. A bad input is reported with its line (or argument) number and the
-//! run goes on, unless `--fail-fast`; the exit status is then that of the
-//! first failure.
+//! signing time, one configuration and one derived key per region (and one
+//! SigV4A key pair); the endpoint of the last bucket is kept, so listings
+//! of one bucket resolve it once. A bad input is reported with its line (or
+//! argument) number and the run goes on, unless `--fail-fast`; the exit
+//! status is then that of the first failure.
+//!
+//! SigV4A URLs (multi-region and Outposts access points) cost an ECDSA
+//! signature each, some fifty times a SigV4 URL. With more than one core
+//! they are signed in parallel: from the first such URL on, outputs queue
+//! in input order, the signatures of a chunk are computed on every core
+//! (std scoped threads), and the chunk is written in order; a chunk ends
+//! when it is full, when the input would block (so that a slow producer
+//! still sees its URLs at once) and at the end. SigV4 URLs before the first
+//! SigV4A one are written as they come, exactly as without the queue.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 
 use time::OffsetDateTime;
 
-use super::diagnostic::{DEBUG, ERROR};
+use super::diagnostic::{DEBUG, ERROR, WARNING};
 use super::output::CurlBody;
 use super::{Prepared, UrlArgs, UrlOutput, needs_key, output, parse_input};
 use crate::endpoint::Target;
@@ -20,13 +29,18 @@ use crate::escape::for_terminal;
 use crate::operation::{Method, Operation};
 use crate::presign::{Expiry, ObjectRequest, Presigner};
 use crate::secret::redact;
-use crate::sign::{Trace, v2};
+use crate::sign::{AuthScheme, Pending, Trace, v2};
 
 /// The longest input line read whole. An S3 key is at most 1,024 bytes of
 /// UTF-8, so `s3://` + a bucket (63) or access point ARN (~100) + `/` + a
 /// key is well under 2 KiB; 64 KiB leaves room for anything valid and still
 /// bounds what one line can cost. Longer lines are reported and skipped.
 pub(crate) const MAX_LINE: usize = 64 * 1024;
+
+/// How many queued outputs make a chunk: enough work per core (about 30 ms
+/// of signatures each on two cores) that starting threads costs nothing,
+/// little enough memory (some 1 MiB).
+const CHUNK: usize = 2048;
 
 /// Everything a run needs to presign one input after another.
 pub struct UrlJob {
@@ -42,8 +56,26 @@ pub struct UrlJob {
     sigv2_headers: Vec<(String, String)>,
     /// `--part-size`, for the printed command of a part upload.
     part_size: u64,
+    /// Whether the warning that the endpoint URL goes unused was given.
+    warned_endpoint: bool,
     url: String,
     text: String,
+}
+
+/// One input's output, waiting in the queue for its turn.
+enum Item {
+    /// The text to write.
+    Ready(String),
+    /// A SigV4A URL ending in `X-Amz-Signature=`, the digest its signature
+    /// signs, and what its output names.
+    Unsigned {
+        url: String,
+        digest: [u8; 32],
+        bucket: String,
+        key: String,
+    },
+    /// A failed input and its label (`line 7`).
+    Failed { error: Error, label: String },
 }
 
 impl UrlJob {
@@ -60,6 +92,7 @@ impl UrlJob {
             expires_at: prepared.expires_at,
             target: None,
             sigv2_headers,
+            warned_endpoint: false,
             url: String::with_capacity(1024),
             text: String::with_capacity(1024),
         }
@@ -75,7 +108,7 @@ impl UrlJob {
         if self.debug {
             let _ = writeln!(
                 err,
-                "{DEBUG} addressing: {} ({}), host {}, scope region {}",
+                "{DEBUG} addressing: {} ({}), host {}, auth {}",
                 if target.virtual_hosted {
                     "virtual-hosted"
                 } else {
@@ -83,21 +116,24 @@ impl UrlJob {
                 },
                 target.origin,
                 target.host,
-                target.signing_region
+                target.auth
+            );
+        }
+        if target.ignored_endpoint && !self.warned_endpoint {
+            self.warned_endpoint = true;
+            let _ = writeln!(
+                err,
+                "{WARNING} the endpoint URL is not used for multi-region access points: as in AWS CLI v2, they go to {}",
+                target.origin
             );
         }
         self.target = Some((bucket.to_owned(), target));
         Ok(())
     }
 
-    /// Presigns one input and writes its output line.
-    pub fn one(
-        &mut self,
-        bucket: &str,
-        key: &str,
-        out: &mut dyn Write,
-        err: &mut dyn Write,
-    ) -> Result<()> {
+    /// Signs one input into `self.url`; a SigV4A signature is left to the
+    /// caller (the digest it signs is returned).
+    fn sign(&mut self, bucket: &str, key: &str, err: &mut dyn Write) -> Result<Pending> {
         if self.needs_key {
             crate::uri::require_key(bucket, key)?;
         }
@@ -116,55 +152,84 @@ impl UrlJob {
         self.url.clear();
         let mut trace = Trace::default();
         let wants_trace = self.debug.then_some(&mut trace);
-        self.presigner
-            .presign_into(target, &request, &mut self.url, wants_trace)?;
+        let pending =
+            self.presigner
+                .presign_deferred(target, &request, &mut self.url, wants_trace)?;
         if self.debug && !trace.string_to_sign.is_empty() {
             self.print_trace(&trace, err);
         }
+        Ok(pending)
+    }
+
+    /// Whether the current target is signed with SigV2.
+    fn sigv2(&self) -> bool {
+        self.target
+            .as_ref()
+            .is_some_and(|(_, t)| t.auth == AuthScheme::SigV2)
+    }
+
+    /// The output of `url` (complete) into `self.text`. A SigV2 URL carries
+    /// the x-amz-* headers in its query, as botocore puts them; the client
+    /// sends only the others.
+    fn render(&mut self, bucket: &str, key: &str, url: &str, sigv2: bool) {
         self.text.clear();
-        // A SigV2 URL carries the x-amz-* headers in its query, as botocore
-        // puts them; the client sends only the others.
-        let headers = if self.presigner.is_sigv2() {
+        let headers = if sigv2 {
             &self.sigv2_headers
         } else {
             &self.op.headers
         };
-        let text = match self.output {
+        match self.output {
             UrlOutput::Url => {
-                self.url.push('\n');
-                &self.url
+                self.text.push_str(url);
+                self.text.push('\n');
             }
-            UrlOutput::Json => {
-                output::url_json(
-                    &mut self.text,
-                    bucket,
-                    key,
-                    &self.url,
-                    self.op.method,
-                    headers,
-                    self.expires_at,
-                );
-                &self.text
-            }
+            UrlOutput::Json => output::url_json(
+                &mut self.text,
+                bucket,
+                key,
+                url,
+                self.op.method,
+                headers,
+                self.expires_at,
+            ),
             UrlOutput::Curl => {
                 let body = self.curl_body(key);
-                output::url_curl(
-                    &mut self.text,
-                    &self.url,
-                    self.op.method,
-                    headers,
-                    key,
-                    body,
-                );
-                &self.text
+                output::url_curl(&mut self.text, url, self.op.method, headers, key, body);
             }
-        };
-        out.write_all(text.as_bytes())?;
+        }
+    }
+
+    /// Presigns one input and writes its output line.
+    pub fn one(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<()> {
+        if let Pending::Ecdsa(digest) = self.sign(bucket, key, err)? {
+            let pair = self.presigner.v4a_key().expect("derived for a SigV4A URL");
+            pair.sign_digest_into(&digest, &mut self.url);
+        }
+        self.write_current(bucket, key, out)
+    }
+
+    /// Writes the output of the complete URL in `self.url`.
+    fn write_current(&mut self, bucket: &str, key: &str, out: &mut dyn Write) -> Result<()> {
+        if self.output == UrlOutput::Url {
+            // The URL and its newline straight from the URL buffer.
+            self.url.push('\n');
+            out.write_all(self.url.as_bytes())?;
+            return Ok(());
+        }
+        let url = std::mem::take(&mut self.url);
+        let sigv2 = self.sigv2();
+        self.render(bucket, key, &url, sigv2);
+        self.url = url;
+        out.write_all(self.text.as_bytes())?;
         Ok(())
     }
 
-    /// `--debug`: what was signed, with the session token left out (the URL
-    /// has to carry it; the log does not).
     /// What the printed curl command of `key` sends.
     fn curl_body(&self, key: &str) -> CurlBody {
         let param = |name: &str| {
@@ -186,6 +251,8 @@ impl UrlJob {
         }
     }
 
+    /// `--debug`: what was signed, with the session token left out (the URL
+    /// has to carry it; the log does not).
     fn print_trace(&self, trace: &Trace, err: &mut dyn Write) {
         let token = self
             .presigner
@@ -201,6 +268,157 @@ impl UrlJob {
             "{DEBUG} string to sign:\n{}",
             redact(&trace.string_to_sign, token)
         );
+    }
+}
+
+/// The inputs of a run, presigned in order: one at a time, or, once a SigV4A
+/// URL comes and several cores can sign, queued in chunks whose signatures
+/// are computed in parallel.
+pub struct Batch<'a> {
+    job: &'a mut UrlJob,
+    failures: &'a mut Failures,
+    /// Threads to sign a chunk on; 1 signs each URL as it comes.
+    threads: usize,
+    queue: Vec<Item>,
+}
+
+impl<'a> Batch<'a> {
+    pub fn new(job: &'a mut UrlJob, failures: &'a mut Failures) -> Self {
+        // `--debug` interleaves each URL's trace with its errors: in order,
+        // one at a time.
+        let threads = if job.debug {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        };
+        Batch {
+            job,
+            failures,
+            threads,
+            queue: Vec::new(),
+        }
+    }
+
+    /// Presigns one input; `Ok(true)` means stop now (`--fail-fast` after a
+    /// failure). The label names the input in an error (`line 7`).
+    pub fn submit(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        label: &dyn Fn() -> String,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<bool> {
+        if self.threads == 1 {
+            let outcome = self.job.one(bucket, key, out, err);
+            return self.failures.record(outcome, &label(), err);
+        }
+        let signed = self.job.sign(bucket, key, err);
+        match signed {
+            Ok(Pending::Done) if self.queue.is_empty() => {
+                let outcome = self.job.write_current(bucket, key, out);
+                return self.failures.record(outcome, &label(), err);
+            }
+            Ok(Pending::Done) => {
+                let url = std::mem::take(&mut self.job.url);
+                let sigv2 = self.job.sigv2();
+                self.job.render(bucket, key, &url, sigv2);
+                self.job.url = url;
+                self.queue.push(Item::Ready(self.job.text.clone()));
+            }
+            Ok(Pending::Ecdsa(digest)) => self.queue.push(Item::Unsigned {
+                url: self.job.url.clone(),
+                digest,
+                bucket: bucket.to_owned(),
+                key: key.to_owned(),
+            }),
+            Err(error) if self.queue.is_empty() => {
+                return self.failures.record(Err(error), &label(), err);
+            }
+            Err(error) => self.queue.push(Item::Failed {
+                error,
+                label: label(),
+            }),
+        }
+        if self.queue.len() >= CHUNK {
+            return self.flush(out, err);
+        }
+        Ok(false)
+    }
+
+    /// Reports an input that could not be read, in its turn.
+    pub fn submit_failure(
+        &mut self,
+        error: Error,
+        label: &dyn Fn() -> String,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<bool> {
+        if self.queue.is_empty() {
+            return self.failures.record(Err(error), &label(), err);
+        }
+        self.queue.push(Item::Failed {
+            error,
+            label: label(),
+        });
+        if self.queue.len() >= CHUNK {
+            return self.flush(out, err);
+        }
+        Ok(false)
+    }
+
+    /// Signs the queued SigV4A URLs on every core and writes the queue in
+    /// order; `Ok(true)` means stop now (`--fail-fast`).
+    pub fn flush(&mut self, out: &mut dyn Write, err: &mut dyn Write) -> Result<bool> {
+        if self.queue.is_empty() {
+            return Ok(false);
+        }
+        if let Some(pair) = self.job.presigner.v4a_key() {
+            let mut unsigned: Vec<(&mut String, &[u8; 32])> = self
+                .queue
+                .iter_mut()
+                .filter_map(|item| match item {
+                    Item::Unsigned { url, digest, .. } => Some((url, &*digest)),
+                    _ => None,
+                })
+                .collect();
+            let share = unsigned.len().div_ceil(self.threads).max(1);
+            std::thread::scope(|scope| {
+                let mut chunks = unsigned.chunks_mut(share);
+                let mine = chunks.next();
+                for chunk in chunks {
+                    scope.spawn(move || {
+                        for (url, digest) in chunk {
+                            pair.sign_digest_into(digest, url);
+                        }
+                    });
+                }
+                for (url, digest) in mine.into_iter().flatten() {
+                    pair.sign_digest_into(digest, url);
+                }
+            });
+        }
+        let mut stop = Ok(false);
+        for item in std::mem::take(&mut self.queue) {
+            let outcome = match item {
+                Item::Ready(text) => out.write_all(text.as_bytes()).map_err(Error::from),
+                Item::Unsigned {
+                    url, bucket, key, ..
+                } => {
+                    self.job.render(&bucket, &key, &url, false);
+                    out.write_all(self.job.text.as_bytes()).map_err(Error::from)
+                }
+                Item::Failed { error, label } => {
+                    stop = self.failures.record(Err(error), &label, err);
+                    if !matches!(stop, Ok(false)) {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            outcome?;
+        }
+        stop
     }
 }
 
@@ -250,13 +468,12 @@ impl Failures {
 /// output whenever the input has nothing more buffered, so a slow producer
 /// sees its URLs at once.
 pub fn stream(
-    job: &mut UrlJob,
+    batch: &mut Batch,
     args: &UrlArgs,
     from: &str,
     stdin: &mut dyn BufRead,
     out: &mut dyn Write,
     err: &mut dyn Write,
-    failures: &mut Failures,
 ) -> Result<()> {
     // AWS CLI v2 gives 252 for a file argument it cannot read (its
     // `file://` parameters fail as "Error parsing parameter ... Unable to
@@ -281,29 +498,42 @@ pub fn stream(
     let mut reader = LineReader::new(source, MAX_LINE);
     loop {
         if !reader.buffered() {
+            if batch.flush(out, err)? {
+                return Ok(());
+            }
             out.flush()?;
         }
+        // The number of the line about to be read (next_line counts it).
+        let number = reader.number() + 1;
         let line = match reader.next_line().map_err(|e| cannot_read(&e))? {
-            None => return Ok(()),
+            None => return batch.flush(out, err).map(|_| ()),
             Some(line) => line,
         };
-        let outcome = match line {
-            Line::TooLong => Err(Error::InvalidUri(format!(
-                "longer than {MAX_LINE} bytes, skipped (S3 keys are at most 1024 bytes)"
-            ))),
+        let label = || format!("line {number}");
+        let stop = match line {
+            Line::TooLong => batch.submit_failure(
+                Error::InvalidUri(format!(
+                    "longer than {MAX_LINE} bytes, skipped (S3 keys are at most 1024 bytes)"
+                )),
+                &label,
+                out,
+                err,
+            )?,
             Line::Text([]) => continue,
             Line::Text(text) => match std::str::from_utf8(text) {
                 Ok(text) => {
                     let (bucket, key) = parse_input(args, text);
-                    job.one(bucket, key, out, err)
+                    batch.submit(bucket, key, &label, out, err)?
                 }
-                Err(_) => Err(Error::InvalidUri(
-                    "not UTF-8 text, skipped (S3 keys are UTF-8)".to_owned(),
-                )),
+                Err(_) => batch.submit_failure(
+                    Error::InvalidUri("not UTF-8 text, skipped (S3 keys are UTF-8)".to_owned()),
+                    &label,
+                    out,
+                    err,
+                )?,
             },
         };
-        let label = format!("line {}", reader.number());
-        if failures.record(outcome, &label, err)? {
+        if stop {
             return Ok(());
         }
     }

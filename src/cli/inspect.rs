@@ -296,6 +296,7 @@ fn to_json(ins: &Inspected, now: OffsetDateTime) -> Value {
         "url": shown(&ins.redacted_url()),
         "endpoint": shown(&ins.endpoint),
         "addressing": addressing_name(ins.addressing),
+        "kind": ins.kind(),
         "bucket": ins.bucket.as_deref().map(shown),
         "key": shown(&ins.key),
         "version_id": ins.version_id.as_deref().map(shown),
@@ -329,6 +330,24 @@ fn to_json(ins: &Inspected, now: OffsetDateTime) -> Value {
             doc["expires_in"] = json!(expires);
             doc["session_token"] = json!(session_token);
         }
+        Auth::V4A {
+            date,
+            service,
+            region_set,
+            signed_headers,
+            signed_at,
+            expires,
+            session_token,
+            ..
+        } => {
+            doc["signature_version"] = json!("SigV4A");
+            doc["scope"] = json!({ "date": shown(date), "service": shown(service) });
+            doc["region_set"] = json!(shown(region_set));
+            doc["signed_headers"] = json!(signed_headers);
+            doc["signed_at"] = json!(rfc3339(*signed_at));
+            doc["expires_in"] = json!(expires);
+            doc["session_token"] = json!(session_token);
+        }
         Auth::V2 { session_token, .. } => {
             doc["signature_version"] = json!("SigV2");
             doc["session_token"] = json!(session_token);
@@ -348,6 +367,7 @@ fn to_text(
     let expires_at = ins.expires_at();
     rows.push(("endpoint", shown(&ins.endpoint)));
     rows.push(("addressing", addressing_name(ins.addressing).to_owned()));
+    rows.push(("kind", ins.kind().to_owned()));
     rows.push((
         "bucket",
         ins.bucket.as_deref().map_or_else(|| "-".to_owned(), shown),
@@ -389,6 +409,39 @@ fn to_text(
                 "scope",
                 format!("{} / {} / {}", shown(date), shown(region), shown(service)),
             ));
+            rows.push(("signed headers", signed_headers.join(", ")));
+            rows.push(("signed at", rfc3339(*signed_at)));
+            let limit = if ins.beyond_s3_limit() {
+                " - beyond S3's 7-day limit: S3 refuses this URL"
+            } else {
+                ""
+            };
+            rows.push(("lifetime", format!("{expires} s{limit}")));
+            if *session_token {
+                rows.push(("session token", "yes (temporary credentials)".to_owned()));
+            }
+        }
+        Auth::V4A {
+            date,
+            service,
+            region_set,
+            signed_headers,
+            signed_at,
+            expires,
+            session_token,
+            ..
+        } => {
+            rows.push((
+                "signature",
+                "SigV4A (AWS4-ECDSA-P256-SHA256), in the query".to_owned(),
+            ));
+            rows.push(("scope", format!("{} / {}", shown(date), shown(service))));
+            let every = if region_set == "*" {
+                " (every region)"
+            } else {
+                ""
+            };
+            rows.push(("region set", format!("{}{every}", shown(region_set))));
             rows.push(("signed headers", signed_headers.join(", ")));
             rows.push(("signed at", rfc3339(*signed_at)));
             let limit = if ins.beyond_s3_limit() {
@@ -454,7 +507,7 @@ fn to_text(
         // "DATE / REGION / SERVICE"), for a token that spans the join. Only
         // those: presign's own words ("virtual-hosted", "valid for GET") are
         // no token, and redacting a short token out of them garbled them.
-        let value = if matches!(name, "override" | "parameter" | "scope") {
+        let value = if matches!(name, "override" | "parameter" | "scope" | "region set") {
             ins.redact(&value)
         } else {
             value.into()

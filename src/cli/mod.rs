@@ -963,7 +963,7 @@ fn prepare(
             }
         };
         let endpoint = crate::endpoint::EndpointConfig {
-            sigv2_global: true,
+            sigv2: true,
             us_east_1_regional,
             ..resolved.endpoint
         };
@@ -1094,19 +1094,20 @@ fn execute_url(
         return outcome.map(|()| 0);
     }
     let mut failures = batch::Failures::new(args.fail_fast);
+    let mut run = batch::Batch::new(&mut job, &mut failures);
     let outcome = (|| {
         for (i, text) in args.uris.iter().enumerate() {
             let (bucket, key) = parse_input(args, text);
-            let outcome = job.one(bucket, key, out, err);
-            if failures.record(outcome, &format!("argument {}", i + 1), err)? {
+            if run.submit(bucket, key, &|| format!("argument {}", i + 1), out, err)? {
                 return Ok(());
             }
         }
-        if let Some(from) = &args.from {
-            batch::stream(&mut job, args, from, stdin, out, err, &mut failures)?;
+        match &args.from {
+            Some(from) => batch::stream(&mut run, args, from, stdin, out, err),
+            None => run.flush(out, err).map(|_| ()),
         }
-        Ok(())
     })();
+    drop(run);
     // Input errors are Usage errors (batch::stream), so an Output error
     // here is a write that failed; the status of earlier bad inputs stands.
     if let Err(Error::Output(_)) = &outcome {

@@ -329,9 +329,23 @@ fn endpoint_config(
             .or_else(|| s3_key("use_arn_region"))
             .is_none_or(boolean),
     };
+    // botocore's `s3_disable_multiregion_access_points` config chain: the
+    // environment variable, else the profile's `s3` section key of that
+    // very name (`ensure_boolean`); a top-level profile key or another
+    // spelling is not read.
+    let disable_multiregion_access_points =
+        match sys.var("AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS")? {
+            Some(v) => boolean(&v),
+            None => s3_key("s3_disable_multiregion_access_points").is_some_and(boolean),
+        };
     trail.push(format!(
-        "addressing style: {}; accelerate: {accelerate}; dual-stack: {dualstack}; FIPS: {fips}",
-        addressing_style.name()
+        "addressing style: {}; accelerate: {accelerate}; dual-stack: {dualstack}; FIPS: {fips}{}",
+        addressing_style.name(),
+        if disable_multiregion_access_points {
+            "; multi-region access points disabled"
+        } else {
+            ""
+        }
     ));
     Ok(EndpointConfig {
         region,
@@ -341,7 +355,8 @@ fn endpoint_config(
         dualstack,
         fips,
         use_arn_region,
-        sigv2_global: false,
+        sigv2: false,
+        disable_multiregion_access_points,
         us_east_1_regional: false,
     })
 }

@@ -4,8 +4,11 @@
 //! Inputs are the configured region, an optional custom endpoint, the
 //! addressing style and the accelerate / dual-stack / FIPS switches. The
 //! output is a [`Target`]: the scheme and authority printed in the URL, the
-//! path the key is appended to, the `Host` value that is signed and the region
-//! of the credential scope.
+//! path the key is appended to, the `Host` value that is signed and the
+//! [`AuthScheme`] the endpoint is signed with (the rule set's
+//! `authSchemes`): SigV4 with its region for buckets and access points,
+//! SigV4A for multi-region access points and S3 on Outposts, and SigV2
+//! where the configuration asks for it. The signer dispatches on it.
 //!
 //! Rules worth knowing: with no region the global `s3.amazonaws.com` is used
 //! and the scope says `us-east-1`; a custom endpoint means path style unless
@@ -17,7 +20,8 @@ pub mod partition;
 pub mod url;
 
 use crate::error::{Error, Result};
-use crate::uri::{AccessPoint, BucketRef};
+use crate::sign::{AuthScheme, SERVICE, SERVICE_OUTPOSTS};
+use crate::uri::{AccessPoint, BucketRef, OutpostAccessPoint};
 
 /// `s3 = addressing_style = ...` of the profile.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -203,10 +207,15 @@ pub struct EndpointConfig {
     pub fips: bool,
     /// Whether an access point ARN's region may differ from the client's.
     pub use_arn_region: bool,
-    /// SigV2 URLs: use the global `s3.amazonaws.com` endpoint for AWS
-    /// regions, as botocore does for `signature_version = s3` (its SigV2
-    /// signature does not name a region).
-    pub sigv2_global: bool,
+    /// SigV2 URLs (`signature_version = s3`): buckets get
+    /// [`AuthScheme::SigV2`] and the global `s3.amazonaws.com` endpoint for
+    /// AWS regions, as botocore does (its SigV2 signature does not name a
+    /// region); ARNs, which need SigV4 or SigV4A, are refused.
+    pub sigv2: bool,
+    /// `AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS` or the profile's
+    /// `s3 = s3_disable_multiregion_access_points`: multi-region access
+    /// point ARNs are refused.
+    pub disable_multiregion_access_points: bool,
     /// AWS CLI v1's `us_east_1_regional_endpoint = regional`: us-east-1
     /// keeps its regional endpoint. Read for SigV2 URLs only (v2 ignores
     /// the setting).
@@ -222,17 +231,21 @@ pub struct Target {
     pub base_path: String,
     /// The signed `Host` header value.
     pub host: String,
-    /// The region of the credential scope.
-    pub signing_region: String,
+    /// How requests to this endpoint are signed.
+    pub auth: AuthScheme,
     /// Whether the bucket is in the host name.
     pub virtual_hosted: bool,
+    /// A custom endpoint was configured but the rules do not use it (a
+    /// multi-region access point goes to its global host whatever the
+    /// endpoint says, as in AWS CLI v2).
+    pub ignored_endpoint: bool,
 }
 
 impl Target {
     fn new(
         origin: String,
         base_path: String,
-        signing_region: &str,
+        auth: AuthScheme,
         virtual_hosted: bool,
     ) -> Result<Self> {
         let host = signed_host(&origin)?;
@@ -240,9 +253,15 @@ impl Target {
             origin,
             base_path,
             host,
-            signing_region: signing_region.to_owned(),
+            auth,
             virtual_hosted,
+            ignored_endpoint: false,
         })
+    }
+
+    /// The region of a SigV4 credential scope (`None` for SigV4A and SigV2).
+    pub fn signing_region(&self) -> Option<&str> {
+        self.auth.signing_region()
     }
 
     /// Appends an already-encoded request path (`/` + key) to the base path,
@@ -314,7 +333,13 @@ impl EndpointConfig {
         }
     }
 
-    /// Where requests for `bucket` go.
+    /// The rule set's `Region`: the configured region, or `aws-global`
+    /// when none is (botocore's legacy resolver gives S3 that pseudo-region).
+    fn rule_region(&self) -> &str {
+        self.region.as_deref().unwrap_or("aws-global")
+    }
+
+    /// Where requests for `bucket` go, and how they are signed.
     pub fn target(&self, bucket: &BucketRef) -> Result<Target> {
         if self.dualstack
             && let Some(region) = self.region.as_deref()
@@ -328,10 +353,49 @@ impl EndpointConfig {
                 ),
             ));
         }
-        match bucket {
-            BucketRef::Name(name) => self.bucket_target(name),
-            BucketRef::AccessPoint(ap) => self.access_point_target(ap),
+        self.client_checks()?;
+        let target = match bucket {
+            BucketRef::Name(name) => return self.bucket_target(name),
+            BucketRef::AccessPoint(ap) if ap.region.is_empty() => self.mrap_target(ap)?,
+            BucketRef::AccessPoint(ap) => self.access_point_target(ap)?,
+            BucketRef::OutpostAccessPoint(op) => self.outpost_target(op)?,
+        };
+        if self.sigv2 {
+            let what = match target.auth {
+                AuthScheme::SigV4A { .. } => "multi-region and Outposts access points need SigV4A",
+                _ => "access points need SigV4",
+            };
+            return Err(Error::Usage(format!(
+                "{what}, which S3 requires for them: drop --signature-version s3 (or the profile's s3 signature_version = s3)"
+            )));
         }
+        Ok(target)
+    }
+
+    /// The rule set's first checks, which hold for every bucket kind. A
+    /// custom endpoint turns FIPS and dual-stack off before the rules run
+    /// (botocore `compute_endpoint_resolver_builtin_defaults`).
+    fn client_checks(&self) -> Result<()> {
+        let fips = self.fips && self.custom.is_none();
+        if self.accelerate && fips {
+            return Err(rules(
+                "Accelerate cannot be used with FIPS",
+                "turn one off: s3 use_accelerate_endpoint in the profile, or use_fips_endpoint / AWS_USE_FIPS_ENDPOINT",
+            ));
+        }
+        if self.custom.is_some() && self.accelerate {
+            return Err(rules(
+                "A custom endpoint cannot be combined with S3 Accelerate",
+                "drop the endpoint (--endpoint-url or a configured endpoint_url) or s3 use_accelerate_endpoint",
+            ));
+        }
+        if fips && !partition::of(self.rule_region()).supports_fips {
+            return Err(rules(
+                "Partition does not support FIPS",
+                "unset use_fips_endpoint / AWS_USE_FIPS_ENDPOINT for this region",
+            ));
+        }
+        Ok(())
     }
 
     fn bucket_target(&self, bucket: &str) -> Result<Target> {
@@ -358,7 +422,7 @@ impl EndpointConfig {
         // AWS region to the global endpoint too, unless addressing is virtual
         // or path-style is needed (`_should_use_global_endpoint` and the
         // handler `customize_endpoint_resolver_builtins`).
-        if self.sigv2_global
+        if self.sigv2
             && custom.is_none()
             && !dualstack
             && !fips
@@ -378,26 +442,12 @@ impl EndpointConfig {
         } else {
             region
         };
-        let signing = self.signing_region();
+        let signing = if self.sigv2 {
+            AuthScheme::SigV2
+        } else {
+            AuthScheme::s3(self.signing_region())
+        };
 
-        if accelerate && fips {
-            return Err(rules(
-                "Accelerate cannot be used with FIPS",
-                "turn one off: s3 use_accelerate_endpoint in the profile, or use_fips_endpoint / AWS_USE_FIPS_ENDPOINT",
-            ));
-        }
-        if custom.is_some() && accelerate {
-            return Err(rules(
-                "A custom endpoint cannot be combined with S3 Accelerate",
-                "drop the endpoint (--endpoint-url or a configured endpoint_url) or s3 use_accelerate_endpoint",
-            ));
-        }
-        if fips && !partition.supports_fips {
-            return Err(rules(
-                "Partition does not support FIPS",
-                "unset use_fips_endpoint / AWS_USE_FIPS_ENDPOINT for this region",
-            ));
-        }
         if custom.is_none() && !url::is_host_label(region) {
             return Err(Error::InvalidRegion(format!(
                 "invalid region '{}': a region is a DNS label such as eu-west-2",
@@ -542,7 +592,7 @@ impl EndpointConfig {
                 &format!("use --region {} or set s3 use_arn_region = true", ap.region),
             ));
         }
-        if self.fips && !arn_partition.supports_fips {
+        if self.fips && self.custom.is_none() && !arn_partition.supports_fips {
             return Err(rules(
                 "Partition does not support FIPS",
                 "unset use_fips_endpoint / AWS_USE_FIPS_ENDPOINT for this ARN",
@@ -553,7 +603,7 @@ impl EndpointConfig {
             return Target::new(
                 format!("{}://{label}.{}", c.scheme, c.authority),
                 c.path.clone(),
-                ap.region,
+                AuthScheme::s3(ap.region),
                 true,
             );
         }
@@ -565,7 +615,154 @@ impl EndpointConfig {
                 ap.region, arn_partition.dns_suffix
             ),
             String::new(),
-            ap.region,
+            AuthScheme::s3(ap.region),
+            true,
+        )
+    }
+
+    /// A multi-region access point: `arn:PARTITION:s3::ACCOUNT:accesspoint/ALIAS`
+    /// (no region), signed with SigV4A for every region (`*`). The rule set
+    /// has no custom-endpoint form for it: the global host is used whatever
+    /// the endpoint says, and with it dual-stack and FIPS are off.
+    fn mrap_target(&self, ap: &AccessPoint) -> Result<Target> {
+        if !ap.name.split('.').all(url::is_host_label) {
+            return Err(rules(
+                &format!("Invalid Access Point Name `{}`", ap.name),
+                "a multi-region access point alias is labels of letters, digits and `-`, joined by dots, such as mfzwi23gnjvgw.mrap",
+            ));
+        }
+        let custom = self.custom.is_some();
+        if self.dualstack && !custom {
+            return Err(rules(
+                "S3 MRAP does not support dual-stack",
+                "unset use_dualstack_endpoint / AWS_USE_DUALSTACK_ENDPOINT for multi-region access points",
+            ));
+        }
+        if self.fips && !custom {
+            return Err(rules(
+                "S3 MRAP does not support FIPS",
+                "unset use_fips_endpoint / AWS_USE_FIPS_ENDPOINT for multi-region access points",
+            ));
+        }
+        if self.accelerate {
+            return Err(rules(
+                "S3 MRAP does not support S3 Accelerate",
+                "drop s3 use_accelerate_endpoint from the profile",
+            ));
+        }
+        if self.disable_multiregion_access_points {
+            return Err(rules(
+                "Invalid configuration: Multi-Region Access Point ARNs are disabled.",
+                "unset AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS or the profile's s3 s3_disable_multiregion_access_points",
+            ));
+        }
+        let client = partition::of(self.rule_region());
+        if client.name != ap.partition {
+            return Err(rules(
+                &format!(
+                    "Client was configured for partition `{}` but bucket referred to partition `{}`",
+                    client.name, ap.partition
+                ),
+                "give --region a region of the ARN's partition",
+            ));
+        }
+        let mut target = Target::new(
+            format!(
+                "https://{}.accesspoint.s3-global.{}",
+                ap.name, client.dns_suffix
+            ),
+            String::new(),
+            AuthScheme::SigV4A {
+                signing_name: SERVICE,
+                region_set: "*".to_owned(),
+            },
+            true,
+        )?;
+        target.ignored_endpoint = custom;
+        Ok(target)
+    }
+
+    /// An S3 on Outposts access point:
+    /// `arn:PARTITION:s3-outposts:REGION:ACCOUNT:outpost/ID/accesspoint/NAME`,
+    /// signed with SigV4A for every region (`*`, the rule set's first auth
+    /// scheme, which AWS CLI v2 picks) under the name `s3-outposts`.
+    fn outpost_target(&self, op: &OutpostAccessPoint) -> Result<Target> {
+        let custom = self.custom.as_ref();
+        if self.dualstack && custom.is_none() {
+            return Err(rules(
+                "S3 Outposts does not support Dual-stack",
+                "unset use_dualstack_endpoint / AWS_USE_DUALSTACK_ENDPOINT for Outposts access points",
+            ));
+        }
+        if self.fips && custom.is_none() {
+            return Err(rules(
+                "S3 Outposts does not support FIPS",
+                "unset use_fips_endpoint / AWS_USE_FIPS_ENDPOINT for Outposts access points",
+            ));
+        }
+        if self.accelerate {
+            return Err(rules(
+                "S3 Outposts does not support S3 Accelerate",
+                "drop s3 use_accelerate_endpoint from the profile",
+            ));
+        }
+        if !url::is_host_label(op.outpost_id) {
+            return Err(Error::ParamValidation(format!(
+                "Invalid ARN: The outpost Id may only contain a-z, A-Z, 0-9 and `-`. Found: `{}` (it may not start or end with `-`)",
+                op.outpost_id
+            )));
+        }
+        let client_region = self.rule_region();
+        if !self.use_arn_region && op.region != client_region {
+            return Err(rules(
+                &format!(
+                    "Invalid configuration: region from ARN `{}` does not match client region `{}` and UseArnRegion is `false`",
+                    op.region,
+                    client_region.escape_debug()
+                ),
+                &format!("use --region {} or set s3 use_arn_region = true", op.region),
+            ));
+        }
+        let arn_partition = partition::of(op.region);
+        let client_partition = partition::of(client_region);
+        if arn_partition.name != client_partition.name {
+            return Err(rules(
+                &format!(
+                    "Client was configured for partition `{}` but ARN (`{}`) has `{}`",
+                    client_partition.name, op.arn, arn_partition.name
+                ),
+                "give --region a region of the ARN's partition",
+            ));
+        }
+        if !url::is_host_label(op.region) {
+            return Err(rules(
+                &format!("Invalid region in ARN: `{}` (invalid DNS name)", op.region),
+                "check the ARN: arn:aws:s3-outposts:REGION:ACCOUNT:outpost/ID/accesspoint/NAME",
+            ));
+        }
+        if !url::is_host_label(op.name) {
+            return Err(Error::ParamValidation(format!(
+                "Invalid ARN: The access point name may only contain a-z, A-Z, 0-9 and `-`. Found: `{}` (it may not start or end with `-`)",
+                op.name
+            )));
+        }
+        let label = format!("{}-{}.{}", op.name, op.account, op.outpost_id);
+        // With a custom endpoint the rule set keeps only its authority:
+        // https, no path.
+        let origin = match custom {
+            Some(c) => format!("https://{label}.{}", c.authority),
+            None => format!(
+                "https://{label}.s3-outposts.{}.{}",
+                op.region, arn_partition.dns_suffix
+            ),
+        };
+        Target::new(
+            origin,
+            String::new(),
+            AuthScheme::SigV4A {
+                signing_name: SERVICE_OUTPOSTS,
+                region_set: "*".to_owned(),
+            },
             true,
         )
     }
@@ -593,7 +790,8 @@ mod tests {
         let t = cfg.target(&BucketRef::Name(bucket)).unwrap();
         let mut s = t.origin.clone();
         t.join_path(&mut s, key_path);
-        (s, t.host, t.signing_region)
+        let region = t.signing_region().unwrap_or_default().to_owned();
+        (s, t.host, region)
     }
 
     #[test]
@@ -647,7 +845,7 @@ mod tests {
     #[test]
     fn sigv2_uses_the_global_endpoint_in_aws_regions() {
         let mut c = config(Some("eu-west-2"));
-        c.sigv2_global = true;
+        c.sigv2 = true;
         assert_eq!(
             url_of(&c, "mybucket", "/k").0,
             "https://mybucket.s3.amazonaws.com/k"
@@ -661,14 +859,14 @@ mod tests {
             "https://s3.eu-west-2.amazonaws.com/my.bucket/k"
         );
         let mut c = config(Some("cn-north-1"));
-        c.sigv2_global = true;
+        c.sigv2 = true;
         assert_eq!(
             url_of(&c, "mybucket", "/k").0,
             "https://mybucket.s3.cn-north-1.amazonaws.com.cn/k"
         );
         // v1 places pseudo-regions by its legacy endpoint data: in aws.
         let mut c = config(Some("aws-cn-global"));
-        c.sigv2_global = true;
+        c.sigv2 = true;
         assert_eq!(
             url_of(&c, "mybucket", "/k").0,
             "https://mybucket.s3.amazonaws.com/k"
@@ -678,7 +876,7 @@ mod tests {
     #[test]
     fn sigv2_in_us_east_1_is_global_unless_configured_regional() {
         let mut c = config(Some("us-east-1"));
-        c.sigv2_global = true;
+        c.sigv2 = true;
         for style in [AddressingStyle::Auto, AddressingStyle::Virtual] {
             c.addressing_style = style;
             assert_eq!(
@@ -693,7 +891,7 @@ mod tests {
         );
         // Regional concerns us-east-1 alone.
         let mut c = config(Some("eu-west-2"));
-        c.sigv2_global = true;
+        c.sigv2 = true;
         c.us_east_1_regional = true;
         assert_eq!(
             url_of(&c, "mybucket", "/k").0,
@@ -905,7 +1103,7 @@ mod tests {
             t.origin,
             "https://myap-123456789012.s3-accesspoint.us-west-2.amazonaws.com"
         );
-        assert_eq!(t.signing_region, "us-west-2");
+        assert_eq!(t.signing_region(), Some("us-west-2"));
         let mut c = config(Some("eu-west-2"));
         c.use_arn_region = false;
         assert!(c.target(&BucketRef::AccessPoint(ap)).is_err());

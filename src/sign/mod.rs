@@ -1,18 +1,28 @@
-//! SigV4 query signing for S3 (botocore `auth.S3SigV4QueryAuth`; AWS's "Authenticating
-//! Requests: Using Query Parameters"), in the stages the spec names: the
-//! canonical request, the string to sign, the signing key and the signature.
+//! Query signing for S3: SigV4 (botocore `auth.S3SigV4QueryAuth`; AWS's
+//! "Authenticating Requests: Using Query Parameters") and SigV4A (AWS CLI
+//! v2's CRT signer `CrtS3SigV4AsymQueryAuth`, for multi-region and Outposts
+//! access points), in the stages the spec names: the canonical request, the
+//! string to sign, the signing key and the signature ([`canonical`] holds
+//! them as types). Which one a request gets is the endpoint's
+//! [`AuthScheme`].
 //!
 //! What S3 query signing fixes: the payload is always `UNSIGNED-PAYLOAD`; the
 //! canonical URI is the URL path exactly as printed (no normalisation, no
 //! second encoding); the URL carries the operation's parameters first, then
-//! `X-Amz-Algorithm`, `-Credential`, `-Date`, `-Expires`, `-SignedHeaders`,
-//! `-Security-Token` and last `-Signature`, while the canonical query sorts
-//! them all. The signing key is derived once per (date, region) and kept as a
-//! keyed HMAC, so each further URL costs two SHA-256 passes and one HMAC.
+//! the auth parameters ([`AuthParams`] gives their order, which differs
+//! between SigV4 and SigV4A) and last `X-Amz-Signature`, while the canonical
+//! query sorts them all. The SigV4 signing key is derived once per (date,
+//! region, service) and kept as a keyed HMAC, so each further URL costs two
+//! SHA-256 passes and one HMAC; the SigV4A key pair once per run, so each
+//! further URL costs the same hashing and one ECDSA signature.
 
+pub mod canonical;
 pub mod encode;
 pub mod header;
 pub mod v2;
+pub mod v4a;
+
+pub use canonical::{Algorithm, AuthParams, CanonicalRequest, SigningScope, StringToSign};
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -29,6 +39,8 @@ pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 /// The service name in the credential scope.
 pub const SERVICE: &str = "s3";
+/// The signing name of S3 on Outposts.
+pub const SERVICE_OUTPOSTS: &str = "s3-outposts";
 /// The last element of the credential scope.
 pub const TERMINATOR: &str = "aws4_request";
 /// The longest expiry SigV4 allows: seven days, in seconds.
@@ -83,6 +95,8 @@ pub const X_AMZ_EXPIRES: &str = "X-Amz-Expires";
 pub const X_AMZ_SIGNED_HEADERS: &str = "X-Amz-SignedHeaders";
 pub const X_AMZ_SECURITY_TOKEN: &str = "X-Amz-Security-Token";
 pub const X_AMZ_SIGNATURE: &str = "X-Amz-Signature";
+/// SigV4A's set of regions a signature is valid in.
+pub const X_AMZ_REGION_SET: &str = "X-Amz-Region-Set";
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -137,6 +151,140 @@ impl SigningKey {
     }
 }
 
+/// How a request is signed, as the endpoint rules say with each endpoint
+/// (the rule set's `authSchemes`: `sigv4` with a signing name and region,
+/// `sigv4a` with a signing name and region set), or SigV2 where the
+/// configuration asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// SigV4 (`AWS4-HMAC-SHA256`) for one region.
+    SigV4 {
+        signing_name: &'static str,
+        region: String,
+    },
+    /// SigV4A (`AWS4-ECDSA-P256-SHA256`) for a set of regions (`*`: all).
+    SigV4A {
+        signing_name: &'static str,
+        region_set: String,
+    },
+    /// Legacy SigV2 query auth (`signature_version = s3`).
+    SigV2,
+}
+
+impl AuthScheme {
+    /// SigV4 for S3 in `region`.
+    pub fn s3(region: &str) -> Self {
+        AuthScheme::SigV4 {
+            signing_name: SERVICE,
+            region: region.to_owned(),
+        }
+    }
+
+    /// The region of a SigV4 scope.
+    pub fn signing_region(&self) -> Option<&str> {
+        match self {
+            AuthScheme::SigV4 { region, .. } => Some(region),
+            _ => None,
+        }
+    }
+
+    /// The parameters of query signing, for SigV4 and SigV4A.
+    pub fn query_scheme(&self) -> Option<QueryScheme<'_>> {
+        match self {
+            AuthScheme::SigV4 {
+                signing_name,
+                region,
+            } => Some(QueryScheme::V4 {
+                region,
+                service: signing_name,
+            }),
+            AuthScheme::SigV4A {
+                signing_name,
+                region_set,
+            } => Some(QueryScheme::V4A {
+                region_set,
+                service: signing_name,
+            }),
+            AuthScheme::SigV2 => None,
+        }
+    }
+}
+
+impl std::fmt::Display for AuthScheme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuthScheme::SigV4 {
+                signing_name,
+                region,
+            } => write!(f, "sigv4, service {signing_name}, region {region}"),
+            AuthScheme::SigV4A {
+                signing_name,
+                region_set,
+            } => write!(f, "sigv4a, service {signing_name}, region set {region_set}"),
+            AuthScheme::SigV2 => f.write_str("sigv2"),
+        }
+    }
+}
+
+/// The scope of a query signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryScheme<'a> {
+    /// SigV4: `DATE/REGION/SERVICE/aws4_request`.
+    V4 {
+        region: &'a str,
+        service: &'static str,
+    },
+    /// SigV4A: `DATE/SERVICE/aws4_request` and `X-Amz-Region-Set`.
+    V4A {
+        region_set: &'a str,
+        service: &'static str,
+    },
+}
+
+impl<'a> QueryScheme<'a> {
+    fn algorithm(self) -> Algorithm {
+        match self {
+            QueryScheme::V4 { .. } => Algorithm::HmacSha256,
+            QueryScheme::V4A { .. } => Algorithm::EcdsaP256Sha256,
+        }
+    }
+
+    fn service(self) -> &'static str {
+        match self {
+            QueryScheme::V4 { service, .. } | QueryScheme::V4A { service, .. } => service,
+        }
+    }
+
+    /// The region (SigV4) or the region set (SigV4A).
+    fn regions(self) -> &'a str {
+        match self {
+            QueryScheme::V4 { region, .. } => region,
+            QueryScheme::V4A { region_set, .. } => region_set,
+        }
+    }
+
+    fn scope<'d>(self, date: &'d str) -> SigningScope<'d>
+    where
+        'a: 'd,
+    {
+        SigningScope {
+            date,
+            region: match self {
+                QueryScheme::V4 { region, .. } => Some(region),
+                QueryScheme::V4A { .. } => None,
+            },
+            service: self.service(),
+        }
+    }
+
+    fn region_set(self) -> Option<&'a str> {
+        match self {
+            QueryScheme::V4 { .. } => None,
+            QueryScheme::V4A { region_set, .. } => Some(region_set),
+        }
+    }
+}
+
 /// One request to presign, already routed to its endpoint.
 #[derive(Debug, Clone, Copy)]
 pub struct SignRequest<'a> {
@@ -148,8 +296,8 @@ pub struct SignRequest<'a> {
     pub path: &'a str,
     /// The signed `Host` value.
     pub host: &'a str,
-    /// The region of the credential scope.
-    pub region: &'a str,
+    /// SigV4 with its region or SigV4A with its region set.
+    pub scheme: QueryScheme<'a>,
     /// Operation query parameters, raw (not yet encoded), in URL order.
     pub params: &'a [(String, String)],
     /// Other headers the client must send: lower-case names, trimmed values.
@@ -166,6 +314,18 @@ pub struct Signed {
     pub string_to_sign: String,
 }
 
+/// What [`QuerySigner::presign_deferred`] left to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Pending {
+    /// The URL is complete.
+    Done,
+    /// The URL ends in `X-Amz-Signature=`: append the SigV4A signature of
+    /// the string to sign whose SHA-256 this is
+    /// ([`v4a::KeyPair::sign_digest_into`] with [`QuerySigner::v4a_key`]).
+    Ecdsa([u8; 32]),
+}
+
 /// Signs requests with one set of credentials at one instant.
 #[derive(Debug)]
 pub struct QuerySigner {
@@ -174,24 +334,29 @@ pub struct QuerySigner {
     amz_date: String,
     /// `YYYYMMDD`.
     date: String,
-    /// Derived keys by region: one per scope, derived on first use.
-    keys: Vec<(String, SigningKey)>,
+    /// Derived SigV4 keys by (region, service): one per scope, derived on
+    /// first use.
+    keys: Vec<(String, &'static str, SigningKey)>,
+    /// The SigV4A key pair, derived on first use (one per access key).
+    v4a: Option<v4a::KeyPair>,
     /// Everything that depends only on the request's shape, not its path or
     /// host, for the shapes seen so far (usually one per run).
     shapes: Vec<Shape>,
 }
 
 /// The parts of a signature that are the same for every URL of one shape:
-/// region, expiry, operation parameters and signed headers.
+/// scheme, region (set), expiry, operation parameters and signed headers.
 #[derive(Debug)]
 struct Shape {
-    region: String,
+    algorithm: Algorithm,
+    regions: String,
+    service: &'static str,
     expires: u32,
     params: Vec<(String, String)>,
     headers: Vec<(String, String)>,
-    /// Index of the region's key in `keys`.
+    /// Index of the SigV4 key in `keys` (unused for SigV4A).
     key: usize,
-    /// `AWS4-HMAC-SHA256\nDATE\nSCOPE\n`.
+    /// `ALGORITHM\nDATE\nSCOPE\n`.
     sts_prefix: String,
     /// The sorted canonical query.
     canonical_query: String,
@@ -222,6 +387,7 @@ impl QuerySigner {
             date: amz_date[..8].to_owned(),
             amz_date,
             keys: Vec::new(),
+            v4a: None,
             shapes: Vec::new(),
         })
     }
@@ -236,20 +402,37 @@ impl QuerySigner {
         &self.credentials
     }
 
-    fn key_index(&mut self, region: &str) -> usize {
-        match self.keys.iter().position(|(r, _)| r == region) {
+    fn key_index(&mut self, region: &str, service: &'static str) -> usize {
+        match self
+            .keys
+            .iter()
+            .position(|(r, s, _)| r == region && *s == service)
+        {
             Some(at) => at,
             None => {
                 let key = SigningKey::derive(
                     &self.credentials.secret_access_key,
                     &self.date,
                     region,
-                    SERVICE,
+                    service,
                 );
-                self.keys.push((region.to_owned(), key));
+                self.keys.push((region.to_owned(), service, key));
                 self.keys.len() - 1
             }
         }
+    }
+
+    /// The SigV4A key pair of these credentials, derived on first call.
+    pub fn v4a_key(&mut self) -> &v4a::KeyPair {
+        let credentials = &self.credentials;
+        self.v4a.get_or_insert_with(|| {
+            v4a::KeyPair::derive(&credentials.access_key_id, &credentials.secret_access_key)
+        })
+    }
+
+    /// The SigV4A key pair, if one has been derived.
+    pub fn derived_v4a_key(&self) -> Option<&v4a::KeyPair> {
+        self.v4a.as_ref()
     }
 
     /// `ACCESS_KEY/DATE/REGION/s3/aws4_request`, unencoded.
@@ -260,30 +443,42 @@ impl QuerySigner {
         )
     }
 
-    /// The hex HMAC of `text` under the signing key of `region` (POST forms
-    /// sign their base64 policy this way).
+    /// The hex HMAC of `text` under the S3 signing key of `region` (POST
+    /// forms sign their base64 policy this way).
     pub fn sign_text(&mut self, region: &str, text: &str) -> String {
-        let at = self.key_index(region);
-        self.keys[at].1.sign(text)
+        let at = self.key_index(region, SERVICE);
+        self.keys[at].2.sign(text)
     }
 
-    /// How many signing keys have been derived so far (one per region).
+    /// How many SigV4 signing keys have been derived so far (one per region
+    /// and service).
     pub fn derived_keys(&self) -> usize {
         self.keys.len()
     }
 
     fn shape(&mut self, req: &SignRequest) -> usize {
+        let algorithm = req.scheme.algorithm();
+        let service = req.scheme.service();
+        let regions = req.scheme.regions();
         let found = self.shapes.iter().position(|s| {
             s.expires == req.expires
-                && s.region == req.region
+                && s.algorithm == algorithm
+                && s.regions == regions
+                && s.service == service
                 && s.params == req.params
                 && s.headers == req.headers
         });
         if let Some(at) = found {
             return at;
         }
-        let key = self.key_index(req.region);
-        let scope = format!("{}/{}/{SERVICE}/{TERMINATOR}", self.date, req.region);
+        let key = match req.scheme {
+            QueryScheme::V4 { region, .. } => self.key_index(region, service),
+            QueryScheme::V4A { .. } => {
+                let _ = self.v4a_key();
+                0
+            }
+        };
+        let scope = req.scheme.scope(&self.date).to_string();
 
         let mut header_names: Vec<&str> = req.headers.iter().map(|(n, _)| n.as_str()).collect();
         header_names.push("host");
@@ -313,18 +508,26 @@ impl QuerySigner {
         }
 
         // Query pairs, each encoded once, in URL order.
-        let mut pairs: Vec<(String, String)> = Vec::with_capacity(req.params.len() + 6);
+        let mut pairs: Vec<(String, String)> = Vec::with_capacity(req.params.len() + 7);
         for (k, v) in req.params {
             pairs.push((encoded(k), encoded(v)));
         }
         let credential = format!("{}/{scope}", self.credentials.access_key_id);
-        pairs.push((X_AMZ_ALGORITHM.to_owned(), ALGORITHM.to_owned()));
-        pairs.push((X_AMZ_CREDENTIAL.to_owned(), encoded(&credential)));
-        pairs.push((X_AMZ_DATE.to_owned(), self.amz_date.clone()));
-        pairs.push((X_AMZ_EXPIRES.to_owned(), req.expires.to_string()));
-        pairs.push((X_AMZ_SIGNED_HEADERS.to_owned(), encoded(&signed_headers)));
-        if let Some(token) = &self.credentials.session_token {
-            pairs.push((X_AMZ_SECURITY_TOKEN.to_owned(), encoded(token.expose())));
+        let auth = AuthParams {
+            algorithm,
+            credential: &credential,
+            amz_date: &self.amz_date,
+            expires: req.expires,
+            signed_headers: &signed_headers,
+            session_token: self
+                .credentials
+                .session_token
+                .as_ref()
+                .map(SecretString::expose),
+            region_set: req.scheme.region_set(),
+        };
+        for (name, value) in auth.in_url_order() {
+            pairs.push((name.to_owned(), encoded(&value)));
         }
         let join = |pairs: &[&(String, String)]| {
             let mut out = String::new();
@@ -344,12 +547,14 @@ impl QuerySigner {
         canonical_query.pop();
 
         self.shapes.push(Shape {
-            region: req.region.to_owned(),
+            algorithm,
+            regions: regions.to_owned(),
+            service,
             expires: req.expires,
             params: req.params.to_vec(),
             headers: req.headers.to_vec(),
             key,
-            sts_prefix: format!("{ALGORITHM}\n{}\n{scope}\n", self.amz_date),
+            sts_prefix: format!("{}\n{}\n{scope}\n", algorithm.name(), self.amz_date),
             canonical_query,
             headers_before_host: before,
             headers_after_host: after,
@@ -362,6 +567,21 @@ impl QuerySigner {
     /// Appends the presigned URL of `req` to `url`; fills `trace` with the
     /// canonical request and string to sign when asked.
     pub fn presign_into(&mut self, req: &SignRequest, url: &mut String, trace: Option<&mut Trace>) {
+        if let Pending::Ecdsa(digest) = self.presign_deferred(req, url, trace) {
+            self.v4a_key().sign_digest_into(&digest, url);
+        }
+    }
+
+    /// As [`QuerySigner::presign_into`], but a SigV4A URL is left ending in
+    /// `X-Amz-Signature=` and the digest to sign is returned: the ECDSA
+    /// signature is the one costly step of a URL, and a batch computes
+    /// them on every core.
+    pub fn presign_deferred(
+        &mut self,
+        req: &SignRequest,
+        url: &mut String,
+        trace: Option<&mut Trace>,
+    ) -> Pending {
         let at = self.shape(req);
         let shape = &self.shapes[at];
         let path = if req.path.is_empty() { "/" } else { req.path };
@@ -386,20 +606,31 @@ impl QuerySigner {
         let mut digest_hex = [0u8; 64];
         hex::encode_to_slice(hasher.finalize(), &mut digest_hex).expect("64 hex digits");
 
-        let mut mac = self.keys[shape.key].1.mac.clone();
-        mac.update(shape.sts_prefix.as_bytes());
-        mac.update(&digest_hex);
-        let mut signature = [0u8; 64];
-        hex::encode_to_slice(mac.finalize().into_bytes(), &mut signature).expect("64 hex digits");
-
-        url.reserve(req.origin.len() + req.path.len() + shape.url_query.len() + 80);
+        url.reserve(req.origin.len() + req.path.len() + shape.url_query.len() + 160);
         url.push_str(req.origin);
         url.push_str(req.path);
         url.push('?');
         url.push_str(&shape.url_query);
         url.push_str(X_AMZ_SIGNATURE);
         url.push('=');
-        url.push_str(std::str::from_utf8(&signature).expect("hex is ASCII"));
+        let pending = match shape.algorithm {
+            Algorithm::HmacSha256 => {
+                let mut mac = self.keys[shape.key].2.mac.clone();
+                mac.update(shape.sts_prefix.as_bytes());
+                mac.update(&digest_hex);
+                let mut signature = [0u8; 64];
+                hex::encode_to_slice(mac.finalize().into_bytes(), &mut signature)
+                    .expect("64 hex digits");
+                url.push_str(std::str::from_utf8(&signature).expect("hex is ASCII"));
+                Pending::Done
+            }
+            Algorithm::EcdsaP256Sha256 => {
+                let mut sts = Sha256::new();
+                sts.update(shape.sts_prefix.as_bytes());
+                sts.update(digest_hex);
+                Pending::Ecdsa(sts.finalize().into())
+            }
+        };
 
         if let Some(trace) = trace {
             trace.canonical_request = canonical_parts.concat();
@@ -411,6 +642,7 @@ impl QuerySigner {
                 std::str::from_utf8(&digest_hex).expect("hex is ASCII")
             );
         }
+        pending
     }
 
     /// Presigns `req`, returning the URL and the texts it was signed from.
@@ -422,6 +654,79 @@ impl QuerySigner {
             url,
             canonical_request: trace.canonical_request,
             string_to_sign: trace.string_to_sign,
+        }
+    }
+
+    /// Presigns `req` through the general stages, with nothing cached: the
+    /// [`CanonicalRequest`], [`StringToSign`] and signing key built afresh.
+    /// [`QuerySigner::presign`] must give the same bytes (SigV4A
+    /// signatures too: they are deterministic).
+    pub fn presign_uncached(&self, req: &SignRequest) -> Signed {
+        let algorithm = req.scheme.algorithm();
+        let scope = req.scheme.scope(&self.date);
+        let credential = format!("{}/{scope}", self.credentials.access_key_id);
+        let mut headers: Vec<(&str, &str)> = req
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        headers.push(("host", req.host));
+        let mut names: Vec<&str> = headers.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        names.dedup();
+        let signed_headers = names.join(";");
+        let auth = AuthParams {
+            algorithm,
+            credential: &credential,
+            amz_date: &self.amz_date,
+            expires: req.expires,
+            signed_headers: &signed_headers,
+            session_token: self
+                .credentials
+                .session_token
+                .as_ref()
+                .map(SecretString::expose),
+            region_set: req.scheme.region_set(),
+        }
+        .in_url_order();
+        let mut pairs: Vec<(&str, &str)> = req
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        pairs.extend(auth.iter().map(|(k, v)| (*k, v.as_str())));
+        let canonical =
+            CanonicalRequest::new(req.method, req.path, &pairs, &headers, UNSIGNED_PAYLOAD);
+        let string_to_sign = StringToSign {
+            algorithm,
+            amz_date: &self.amz_date,
+            scope,
+            canonical_request_hash: canonical.hash(),
+        }
+        .to_string();
+        let secret = &self.credentials.secret_access_key;
+        let signature = match req.scheme {
+            QueryScheme::V4 { region, .. } => {
+                SigningKey::derive(secret, &self.date, region, scope.service).sign(&string_to_sign)
+            }
+            QueryScheme::V4A { .. } => {
+                v4a::KeyPair::derive(&self.credentials.access_key_id, secret).sign(&string_to_sign)
+            }
+        };
+        let mut url = format!("{}{}?", req.origin, req.path);
+        for (k, v) in &pairs {
+            encode::push_query(&mut url, k);
+            url.push('=');
+            encode::push_query(&mut url, v);
+            url.push('&');
+        }
+        url.push_str(X_AMZ_SIGNATURE);
+        url.push('=');
+        url.push_str(&signature);
+        Signed {
+            url,
+            canonical_request: canonical.to_string(),
+            string_to_sign,
         }
     }
 }
@@ -441,8 +746,7 @@ pub(crate) fn amz_date(time: OffsetDateTime) -> String {
     amz_date_checked(time).unwrap_or_else(|| "19700101T000000Z".to_owned())
 }
 
-/// The string to sign: algorithm, timestamp, scope and the SHA-256 of the
-/// canonical request, one per line.
+/// The SigV4 string to sign of `canonical_request` (see [`StringToSign`]).
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
     let mut out = String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 67);
     out.push_str(ALGORITHM);
@@ -519,7 +823,10 @@ mod tests {
             origin: "https://examplebucket.s3.amazonaws.com",
             path: "/test.txt",
             host: "examplebucket.s3.amazonaws.com",
-            region: "us-east-1",
+            scheme: QueryScheme::V4 {
+                region: "us-east-1",
+                service: SERVICE,
+            },
             params: &[],
             headers: &[],
             expires: 86400,
@@ -637,7 +944,10 @@ mod tests {
             origin: "http://localhost:9000",
             path: "/mybucket/dir/a%20b%2Bc~%C3%BC.txt",
             host: "localhost:9000",
-            region: "eu-west-2",
+            scheme: QueryScheme::V4 {
+                region: "eu-west-2",
+                service: SERVICE,
+            },
             params: &[],
             headers: &[],
             expires: 900,
@@ -661,7 +971,10 @@ mod tests {
             origin: "https://b.s3.amazonaws.com",
             path: "/k",
             host: "b.s3.amazonaws.com",
-            region,
+            scheme: QueryScheme::V4 {
+                region,
+                service: SERVICE,
+            },
             params: &[],
             headers: &[],
             expires: 60,
@@ -682,7 +995,10 @@ mod tests {
             origin: "https://bucket.s3.eu-west-2.amazonaws.com",
             path: "/img.png",
             host: "bucket.s3.eu-west-2.amazonaws.com",
-            region: "eu-west-2",
+            scheme: QueryScheme::V4 {
+                region: "eu-west-2",
+                service: SERVICE,
+            },
             params: &[
                 ("uploadId".to_owned(), "a/b".to_owned()),
                 ("partNumber".to_owned(), "7".to_owned()),
