@@ -43,6 +43,7 @@
 //! );
 //! # Ok::<(), presign::Error>(())
 //! ```
+#![forbid(unsafe_code)]
 
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -848,6 +848,66 @@ fn help_to_dev_full_fails() {
     }
 }
 
+/// Started with fd 1 closed (`presign ... >&-`), presign fails as AWS CLI
+/// v2 does (255) instead of losing the output with status 0; started with
+/// /dev/null (`>/dev/null`, or a caller's "discard", as Python's
+/// subprocess.DEVNULL opens it, read and write), it prints into it, status 0.
+/// Rust's runtime reopens a closed fd 1 on /dev/null before main; the binary
+/// looks first.
+#[cfg(target_os = "linux")]
+#[test]
+fn closed_stdout_fails_but_dev_null_does_not() {
+    for args in [&["s3://b/k"][..], &["--help"], &["completions", "bash"]] {
+        let run = obj_args(args);
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg("exec \"$0\" \"$@\" >&-")
+            .arg(env!("CARGO_BIN_EXE_presign"))
+            .args(&run.args)
+            .env_clear()
+            .envs(&run.env);
+        let out = command.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(255),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            text(&out.stderr),
+            "presign: error: cannot write to standard output: it is closed (give a file, or /dev/null to discard the output)\n",
+            "{args:?}"
+        );
+        for null in [
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/null")
+                .unwrap(),
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/null")
+                .unwrap(),
+        ] {
+            let out = Command::new(env!("CARGO_BIN_EXE_presign"))
+                .args(&run.args)
+                .env_clear()
+                .envs(&run.env)
+                .stdout(null)
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{args:?}: {}",
+                text(&out.stderr)
+            );
+            assert!(out.stderr.is_empty(), "{args:?}: {}", text(&out.stderr));
+        }
+    }
+}
+
 fn obj_args(args: &[&str]) -> Run {
     base().args(args)
 }

@@ -432,7 +432,12 @@ pub struct PostArgs {
 /// on purpose, replaces the clock: `--signing-time` moves the URL's time but
 /// credential expiry is judged against "now", and a test of the expiry
 /// warning needs both fixed. Nothing else reads it.
-pub fn main() -> i32 {
+///
+/// `stdout_closed`: the process started with fd 1 closed (`presign ... >&-`),
+/// which only the binary can see (`src/main.rs`). Every write to standard
+/// output then fails, as AWS CLI v2's do (status 255): the output would be
+/// lost, and a caller that means to discard it gives /dev/null instead.
+pub fn main(stdout_closed: bool) -> i32 {
     std::panic::set_hook(Box::new(|info| {
         // Never panic here: a panic inside the hook aborts the process
         // (SIGABRT instead of status 255), and `eprintln!` panics when stderr
@@ -452,11 +457,15 @@ pub fn main() -> i32 {
         };
     }));
     let outcome = std::panic::catch_unwind(|| {
-        // A closed stdout (`presign ... >&-`) cannot be told apart here:
-        // Rust's runtime reopens a closed fd 0, 1 or 2 on /dev/null (read and
-        // write) before main, exactly as Python's subprocess.DEVNULL and
-        // Node's 'ignore' hand it over, so the URL goes to /dev/null, status 0.
         let stdout = io::stdout();
+        let mut closed = ClosedStdout;
+        let mut open;
+        let out: &mut dyn Write = if stdout_closed {
+            &mut closed
+        } else {
+            open = stdout.lock();
+            &mut open
+        };
         // Styled labels reach stderr only where colour belongs (diagnostic),
         // or as AWS CLI v2's --color says.
         let args: Vec<OsString> = std::env::args_os().collect();
@@ -475,16 +484,24 @@ pub fn main() -> i32 {
             panic!("PRESIGN_TEST_PANIC is set");
         }
         let stdin = io::stdin();
-        run(
-            args,
-            &OsSystem,
-            now,
-            &mut stdin.lock(),
-            &mut stdout.lock(),
-            &mut stderr,
-        )
+        run(args, &OsSystem, now, &mut stdin.lock(), out, &mut stderr)
     });
     outcome.unwrap_or(EXIT_OTHER)
+}
+
+/// Standard output when the process was started without one.
+struct ClosedStdout;
+
+impl Write for ClosedStdout {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        Err(io::Error::other(
+            "it is closed (give a file, or /dev/null to discard the output)",
+        ))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// What AWS CLI v2's global `--color on|off|auto` (last one wins, any
