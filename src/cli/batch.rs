@@ -21,8 +21,9 @@ use std::io::{BufRead, BufReader, Write};
 use time::OffsetDateTime;
 
 use super::diagnostic::{DEBUG, ERROR, WARNING};
+use super::invocation::{Inputs, Source, UrlRun};
 use super::output::CurlBody;
-use super::{Prepared, UrlArgs, UrlOutput, needs_key, output, parse_input};
+use super::{Context, Prepared, UrlOutput, output};
 use crate::endpoint::Target;
 use crate::error::{Error, Result};
 use crate::escape::for_terminal;
@@ -79,19 +80,18 @@ enum Item {
 }
 
 impl UrlJob {
-    pub fn new(args: &UrlArgs, op: Operation, prepared: Prepared) -> Self {
-        let sigv2_headers = v2::client_headers(&op.headers);
+    pub fn new(run: &UrlRun, prepared: Prepared) -> Self {
         UrlJob {
-            output: args.output,
-            part_size: args.part_size,
-            debug: args.common.debug,
-            needs_key: needs_key(args),
-            op,
+            output: run.format,
+            part_size: run.part_size,
+            debug: run.signing.debug,
+            needs_key: run.inputs.needs_key,
+            op: run.op.clone(),
             presigner: prepared.presigner,
             expires: prepared.expires,
             expires_at: prepared.expires_at,
             target: None,
-            sigv2_headers,
+            sigv2_headers: v2::client_headers(&run.op.headers),
             warned_endpoint: false,
             url: String::with_capacity(1024),
             text: String::with_capacity(1024),
@@ -467,34 +467,34 @@ impl Failures {
 /// Presigns every line of `from` (`-` is standard input), flushing the
 /// output whenever the input has nothing more buffered, so a slow producer
 /// sees its URLs at once.
-pub fn stream(
-    batch: &mut Batch,
-    args: &UrlArgs,
-    from: &str,
-    stdin: &mut dyn BufRead,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<()> {
+pub fn stream(batch: &mut Batch, inputs: &Inputs, from: &Source, cx: &mut Context) -> Result<()> {
     // AWS CLI v2 gives 252 for a file argument it cannot read (its
     // `file://` parameters fail as "Error parsing parameter ... Unable to
     // load paramfile ..."), so --from does too, in one line naming the file.
     let cannot_read = |e: &dyn std::fmt::Display| {
+        let name = match from {
+            Source::Stdin => "-",
+            Source::File(name) => name,
+        };
         Error::Usage(format!(
             "cannot read --from {}: {e} (give a readable file, or '-' for standard input)",
-            from.escape_debug()
+            name.escape_debug()
         ))
     };
-    let source: Box<dyn BufRead + '_> = if from == "-" {
-        Box::new(stdin)
-    } else {
-        let file = File::open(from).map_err(|e| cannot_read(&e))?;
-        // Linux opens a directory for reading and fails only at the first
-        // read ("Is a directory", formerly status 255); say so up front.
-        if file.metadata().is_ok_and(|m| m.is_dir()) {
-            return Err(cannot_read(&"it is a directory"));
+    let source: Box<dyn BufRead + '_> = match from {
+        Source::Stdin => Box::new(&mut *cx.stdin),
+        Source::File(name) => {
+            let file = File::open(name).map_err(|e| cannot_read(&e))?;
+            // Linux opens a directory for reading and fails only at the
+            // first read ("Is a directory", formerly status 255); say so up
+            // front.
+            if file.metadata().is_ok_and(|m| m.is_dir()) {
+                return Err(cannot_read(&"it is a directory"));
+            }
+            Box::new(BufReader::with_capacity(64 * 1024, file))
         }
-        Box::new(BufReader::with_capacity(64 * 1024, file))
     };
+    let (out, err) = (&mut *cx.out, &mut *cx.err);
     let mut reader = LineReader::new(source, MAX_LINE);
     loop {
         if !reader.buffered() {
@@ -522,7 +522,7 @@ pub fn stream(
             Line::Text([]) => continue,
             Line::Text(text) => match std::str::from_utf8(text) {
                 Ok(text) => {
-                    let (bucket, key) = parse_input(args, text);
+                    let (bucket, key) = inputs.split(text);
                     batch.submit(bucket, key, &label, out, err)?
                 }
                 Err(_) => batch.submit_failure(

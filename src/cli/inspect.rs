@@ -9,7 +9,7 @@
 //! multi-line canonical request and string to sign are escaped line by line
 //! and indented, so none of their lines reads as a field.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -17,47 +17,35 @@ use time::format_description::well_known::Rfc3339;
 
 use super::batch::{Line, LineReader, MAX_LINE};
 use super::diagnostic::ERROR;
-use super::{InspectArgs, InspectOutput};
+use super::invocation::InspectRun;
+use super::{Context, InspectOutput};
 use crate::config::{self, Overrides, files::SharedFiles};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::escape::for_terminal;
 use crate::inspect::{self, Addressing, Auth, Inspected, Verification};
-use crate::operation::{Method, Operation, OperationSpec};
+use crate::operation::Method;
 use crate::secret::SecretString;
 use crate::system::System;
 
 /// Exit status of a URL that does not verify or has expired.
 const EXIT_INVALID: i32 = 1;
 
-pub fn execute(
-    args: &InspectArgs,
-    sys: &dyn System,
-    now: OffsetDateTime,
-    stdin: &mut dyn BufRead,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<i32> {
-    let method = Method::parse(args.method.as_deref().unwrap_or("GET"))?;
-    let headers = Operation::build(&OperationSpec {
-        method,
-        headers: args.headers.clone(),
-        ..Default::default()
-    })?
-    .headers;
+pub fn execute(run: &InspectRun, cx: &mut Context) -> Result<i32> {
+    let (method, headers, now, out) = (run.method, &run.headers, cx.now, &mut *cx.out);
     let mut keys = Keyring {
-        args,
-        sys,
+        run,
+        sys: cx.sys,
         now,
         loaded: None,
     };
-    if args.url != "-" {
-        let ins = inspect::decode(&args.url)?;
-        return one(args, &ins, method, &headers, &mut keys, now, out);
+    if let Some(url) = &run.url {
+        let ins = inspect::decode(url)?;
+        return one(run, &ins, method, headers, &mut keys, now, out);
     }
     // The batch reader: memory bounded however long a line is, a BOM
     // dropped, a line that is not UTF-8 reported and skipped.
-    let mut reader = LineReader::new(stdin, MAX_LINE);
+    let mut reader = LineReader::new(&mut *cx.stdin, MAX_LINE);
     let mut status = 0;
     loop {
         if !reader.buffered() {
@@ -73,7 +61,7 @@ pub fn execute(
             Line::Text(text) => match std::str::from_utf8(text) {
                 Ok(text) if text.trim().is_empty() => continue,
                 Ok(text) => inspect::decode(text)
-                    .and_then(|ins| one(args, &ins, method, &headers, &mut keys, now, out)),
+                    .and_then(|ins| one(run, &ins, method, headers, &mut keys, now, out)),
                 Err(_) => Err(Error::Usage(
                     "not UTF-8 text, skipped (a presigned URL is ASCII)".to_owned(),
                 )),
@@ -88,7 +76,7 @@ pub fn execute(
             Err(e @ Error::Output(_)) => return Err(e),
             Err(e) => {
                 let _ = writeln!(
-                    err,
+                    cx.err,
                     "{ERROR} line {}: {}",
                     reader.number(),
                     for_terminal(&e.to_string())
@@ -102,7 +90,7 @@ pub fn execute(
 }
 
 fn one(
-    args: &InspectArgs,
+    args: &InspectRun,
     ins: &Inspected,
     method: Method,
     headers: &[(String, String)],
@@ -126,7 +114,7 @@ fn one(
         Some(v) if !v.valid() => EXIT_INVALID,
         _ => 0,
     };
-    let text = if args.output == InspectOutput::Json {
+    let text = if args.format == InspectOutput::Json {
         let mut doc = to_json(ins, now);
         if let Some(v) = &verification {
             doc["verification"] = json!({
@@ -168,7 +156,7 @@ fn block(ins: &Inspected, text: &str, indent: &str) -> String {
 /// The credentials `--verify` may use, read once per run however many URLs
 /// come in (resolving them may run a credential_process).
 struct Keyring<'a> {
-    args: &'a InspectArgs,
+    run: &'a InspectRun,
     sys: &'a dyn System,
     now: OffsetDateTime,
     /// The selected credentials, both shared files, and why the default
@@ -187,14 +175,14 @@ impl Keyring<'_> {
             Some(loaded) => loaded,
             slot => {
                 let overrides = Overrides {
-                    profile: self.args.profile.clone(),
-                    stdin_busy: self.args.url == "-",
+                    profile: self.run.profile.clone(),
+                    stdin_busy: self.run.url.is_none(),
                     ..Default::default()
                 };
                 let (credentials, unusable) = match config::resolve(self.sys, &overrides, self.now)
                 {
                     Ok(resolved) => (resolved.credentials, None),
-                    Err(e) if self.args.profile.is_none() => (None, Some(e.to_string())),
+                    Err(e) if self.run.profile.is_none() => (None, Some(e.to_string())),
                     Err(e) => return Err(e),
                 };
                 slot.insert((credentials, SharedFiles::load(self.sys)?, unusable))
@@ -204,7 +192,7 @@ impl Keyring<'_> {
             if c.access_key_id == access_key_id {
                 return Ok(c.secret_access_key.clone());
             }
-            if let Some(profile) = &self.args.profile {
+            if let Some(profile) = &self.run.profile {
                 return Err(Error::InvalidConfig(format!(
                     "profile {} has access key {}, but the URL was signed with {} (pick the profile that has it)",
                     inspect::escape(profile),
