@@ -2,7 +2,9 @@
 # Times whole processes and prints a Markdown table:
 #  1. one URL, the whole process (hyperfine), against `aws s3 presign`;
 #  2. 1,000,000 keys from stdin to stdout: URLs per second and peak memory,
-#     against a boto3 generate_presigned_url loop (timed on 100,000 keys).
+#     against a boto3 generate_presigned_url loop (timed on 100,000 keys);
+#  3. SigV4A (a multi-region access point, an ECDSA signature per URL):
+#     100,000 keys from stdin, on one core (taskset -c 0) and on all.
 # Peers that are not installed are skipped, and the table says so. Set
 # PEER_PYTHON to a Python that has boto3 (default: python3) and make `aws`
 # findable on PATH to include them. The in-process comparison with the
@@ -16,7 +18,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cargo build --release --quiet
-bin=target/release/presign
+bin=${CARGO_TARGET_DIR:-target}/release/presign
 
 export HOME="$work" AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
 export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY AWS_DEFAULT_REGION=eu-west-2
@@ -79,3 +81,29 @@ else
   printf '| %s keys, stdin to stdout | %s URLs/s (%.2f s) | boto3 not importable by %s: skipped | |\n' "$lines" "$rate" "$best" "$python"
 fi
 printf '| peak memory, %s keys | %.1f MiB | | |\n' "$lines" "$(python3 -c "print($peak/1024)")"
+
+# 3. SigV4A: a batch on one core and on every core (presign signs SigV4A
+# chunks on as many threads as the CPU affinity mask allows).
+v4a_lines=${LINES_V4A:-100000}
+python3 - "$v4a_lines" > "$work/mrap.txt" <<'PY'
+import sys
+for i in range(int(sys.argv[1])):
+    print(f"s3://arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap/logs/part-{i:07d}.json.gz")
+PY
+v4a_rate() {
+  local best=""
+  for _ in 1 2 3; do
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" --from - < "$work/mrap.txt" > "$work/urls.txt"
+    read -r secs kib < "$work/time.txt"
+    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $secs < $best else 1)"; then best=$secs; fi
+  done
+  [ "$(wc -l < "$work/urls.txt")" -eq "$v4a_lines" ] || { echo "wrong number of SigV4A URLs" >&2; exit 1; }
+  grep -c 'X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256' "$work/urls.txt" | grep -qx "$v4a_lines" \
+    || { echo "not every URL is SigV4A" >&2; exit 1; }
+  python3 -c "print(int($v4a_lines/max($best,0.001)))"
+}
+one_core=$(v4a_rate taskset -c 0 "$bin")
+all_cores=$(v4a_rate "$bin")
+printf '| %s SigV4A keys, stdin to stdout, one core | %s URLs/s | | |\n' "$v4a_lines" "$one_core"
+printf '| %s SigV4A keys, stdin to stdout, %s cores | %s URLs/s | | %.1fx one core |\n' \
+  "$v4a_lines" "$(nproc)" "$all_cores" "$(python3 -c "print($all_cores/$one_core)")"
