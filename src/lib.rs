@@ -43,6 +43,138 @@
 //! );
 //! # Ok::<(), presign::Error>(())
 //! ```
+//!
+//! ## Examples
+//!
+//! ### A download link from the user's AWS configuration
+//!
+//! [`system::OsSystem`] is the real process: `AWS_*` variables,
+//! `~/.aws/config` and `~/.aws/credentials`, and the credential sources
+//! AWS CLI v2 has (a role, SSO, a `credential_process`...). The example
+//! above runs the same code against a map instead.
+//!
+//! ```no_run
+//! use presign::config::{self, Overrides};
+//! use presign::system::OsSystem;
+//! use presign::{Expiry, ObjectRequest, Presigner};
+//! use time::OffsetDateTime;
+//!
+//! let now = OffsetDateTime::now_utc();
+//! let overrides = Overrides {
+//!     profile: Some("prod".to_owned()),
+//!     ..Overrides::default()
+//! };
+//! let resolved = config::resolve(&OsSystem, &overrides, now)?;
+//! let mut presigner = Presigner::new(resolved.endpoint, resolved.credentials, now);
+//! let link = presigner.presign(&ObjectRequest::get("bucket", "report.pdf", Expiry::new(600)?))?;
+//! println!("{}", link.url);
+//! # Ok::<(), presign::Error>(())
+//! ```
+//!
+//! ### An upload link that only accepts one content type
+//!
+//! A header the client must send is signed: S3 refuses the upload unless it
+//! carries exactly this `Content-Type`.
+//!
+//! ```
+//! use presign::{Credentials, EndpointConfig, Expiry, ObjectRequest, Presigner};
+//! use time::macros::datetime;
+//!
+//! let endpoint = EndpointConfig {
+//!     region: Some("eu-west-2".to_owned()),
+//!     ..EndpointConfig::default()
+//! };
+//! let keys = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+//! let mut presigner = Presigner::new(endpoint, Some(keys), datetime!(2026-01-02 03:04:05 UTC));
+//! let headers = [("content-type".to_owned(), "image/png".to_owned())];
+//! let upload = ObjectRequest {
+//!     method: "PUT",
+//!     headers: &headers,
+//!     ..ObjectRequest::get("bucket", "img.png", Expiry::DEFAULT)
+//! };
+//! let url = presigner.presign(&upload)?.url;
+//! assert!(url.contains("&X-Amz-SignedHeaders=content-type%3Bhost&"));
+//! # Ok::<(), presign::Error>(())
+//! ```
+//!
+//! ### A browser upload form (POST policy)
+//!
+//! ```
+//! use presign::post::PostSpec;
+//! use presign::{Credentials, EndpointConfig, Expiry, Presigner};
+//! use time::macros::datetime;
+//!
+//! # let endpoint = EndpointConfig { region: Some("eu-west-2".to_owned()), ..EndpointConfig::default() };
+//! # let keys = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+//! let mut presigner = Presigner::new(endpoint, Some(keys), datetime!(2026-01-02 03:04:05 UTC));
+//! let spec = PostSpec {
+//!     content_length_range: Some((1, 10 * 1024 * 1024)),
+//!     ..PostSpec::default()
+//! };
+//! let form = presigner.presign_post("bucket", "uploads/${filename}", Expiry::DEFAULT, &spec)?;
+//! assert_eq!(form.url, "https://bucket.s3.eu-west-2.amazonaws.com/");
+//! let names: Vec<&str> = form.fields.iter().map(|(name, _)| name.as_str()).collect();
+//! assert_eq!(
+//!     names,
+//!     ["key", "x-amz-algorithm", "x-amz-credential", "x-amz-date", "policy", "x-amz-signature"]
+//! );
+//! # Ok::<(), presign::Error>(())
+//! ```
+//!
+//! ### One presigner, many keys
+//!
+//! A [`Presigner`] derives the signing key once; resolving the bucket's
+//! endpoint once ([`Presigner::target`]) and writing into one buffer makes
+//! each further URL an HMAC and some string pushes, with no allocation.
+//!
+//! ```
+//! use presign::{Credentials, EndpointConfig, Expiry, ObjectRequest, Presigner};
+//! use time::macros::datetime;
+//!
+//! # let endpoint = EndpointConfig { region: Some("eu-west-2".to_owned()), ..EndpointConfig::default() };
+//! # let keys = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+//! let mut presigner = Presigner::new(endpoint, Some(keys), datetime!(2026-01-02 03:04:05 UTC));
+//! let target = presigner.target("bucket")?;
+//! let mut url = String::with_capacity(512);
+//! for day in 1..=31 {
+//!     url.clear();
+//!     let key = format!("logs/2026-01-{day:02}.json.gz");
+//!     let request = ObjectRequest::get("bucket", &key, Expiry::DEFAULT);
+//!     presigner.presign_into(&target, &request, &mut url, None)?;
+//!     assert!(url.starts_with("https://bucket.s3.eu-west-2.amazonaws.com/logs/2026-01-"));
+//! }
+//! # Ok::<(), presign::Error>(())
+//! ```
+//!
+//! ### Verifying a URL
+//!
+//! [`inspect`] reads a presigned URL back and, given the secret of the
+//! access key it names, says whether S3 would accept it at an instant.
+//!
+//! ```
+//! use presign::{Credentials, EndpointConfig, Expiry, ObjectRequest, Presigner, SecretString};
+//! use time::macros::datetime;
+//!
+//! # let endpoint = EndpointConfig { region: Some("eu-west-2".to_owned()), ..EndpointConfig::default() };
+//! let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+//! let keys = Credentials::new("AKIAIOSFODNN7EXAMPLE", secret);
+//! let signed_at = datetime!(2026-01-02 03:04:05 UTC);
+//! let mut presigner = Presigner::new(endpoint, Some(keys), signed_at);
+//! let url = presigner.presign(&ObjectRequest::get("bucket", "key.txt", Expiry::DEFAULT))?.url;
+//!
+//! let inspected = presign::inspect::decode(&url)?;
+//! assert_eq!(inspected.access_key_id(), "AKIAIOSFODNN7EXAMPLE");
+//! let secret = SecretString::from(secret);
+//! let later = datetime!(2026-01-02 03:30:00 UTC);
+//! assert!(presign::inspect::verify(&inspected, &secret, "GET", &[], later)?.valid());
+//! // An hour and more after signing, the URL has expired.
+//! let too_late = datetime!(2026-01-02 04:04:05 UTC);
+//! assert!(!presign::inspect::verify(&inspected, &secret, "GET", &[], too_late)?.valid());
+//! // Another secret does not verify.
+//! let wrong = SecretString::from("not the secret");
+//! assert!(!presign::inspect::verify(&inspected, &wrong, "GET", &[], later)?.valid());
+//! # Ok::<(), presign::Error>(())
+//! ```
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "cli")]
