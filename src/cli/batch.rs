@@ -44,7 +44,7 @@ pub(crate) const MAX_LINE: usize = 64 * 1024;
 const CHUNK: usize = 2048;
 
 /// Everything a run needs to presign one input after another.
-pub struct UrlJob {
+pub(crate) struct UrlJob {
     output: UrlOutput,
     debug: bool,
     needs_key: bool,
@@ -80,7 +80,7 @@ enum Item {
 }
 
 impl UrlJob {
-    pub fn new(run: &UrlRun, prepared: Prepared) -> Self {
+    pub(crate) fn new(run: &UrlRun, prepared: Prepared) -> Self {
         UrlJob {
             output: run.format,
             part_size: run.part_size,
@@ -200,7 +200,7 @@ impl UrlJob {
     }
 
     /// Presigns one input and writes its output line.
-    pub fn one(
+    pub(crate) fn one(
         &mut self,
         bucket: &str,
         key: &str,
@@ -274,7 +274,7 @@ impl UrlJob {
 /// The inputs of a run, presigned in order: one at a time, or, once a SigV4A
 /// URL comes and several cores can sign, queued in chunks whose signatures
 /// are computed in parallel.
-pub struct Batch<'a> {
+pub(crate) struct Batch<'a> {
     job: &'a mut UrlJob,
     failures: &'a mut Failures,
     /// Threads to sign a chunk on; 1 signs each URL as it comes.
@@ -283,7 +283,7 @@ pub struct Batch<'a> {
 }
 
 impl<'a> Batch<'a> {
-    pub fn new(job: &'a mut UrlJob, failures: &'a mut Failures) -> Self {
+    pub(crate) fn new(job: &'a mut UrlJob, failures: &'a mut Failures) -> Self {
         // `--debug` interleaves each URL's trace with its errors: in order,
         // one at a time.
         let threads = if job.debug {
@@ -301,7 +301,7 @@ impl<'a> Batch<'a> {
 
     /// Presigns one input; `Ok(true)` means stop now (`--fail-fast` after a
     /// failure). The label names the input in an error (`line 7`).
-    pub fn submit(
+    pub(crate) fn submit(
         &mut self,
         bucket: &str,
         key: &str,
@@ -347,7 +347,7 @@ impl<'a> Batch<'a> {
     }
 
     /// Reports an input that could not be read, in its turn.
-    pub fn submit_failure(
+    pub(crate) fn submit_failure(
         &mut self,
         error: Error,
         label: &dyn Fn() -> String,
@@ -369,7 +369,7 @@ impl<'a> Batch<'a> {
 
     /// Signs the queued SigV4A URLs on every core and writes the queue in
     /// order; `Ok(true)` means stop now (`--fail-fast`).
-    pub fn flush(&mut self, out: &mut dyn Write, err: &mut dyn Write) -> Result<bool> {
+    pub(crate) fn flush(&mut self, out: &mut dyn Write, err: &mut dyn Write) -> Result<bool> {
         if self.queue.is_empty() {
             return Ok(false);
         }
@@ -423,13 +423,13 @@ impl<'a> Batch<'a> {
 }
 
 /// Failures of a run with several inputs.
-pub struct Failures {
+pub(crate) struct Failures {
     fail_fast: bool,
     first_status: Option<i32>,
 }
 
 impl Failures {
-    pub fn new(fail_fast: bool) -> Self {
+    pub(crate) fn new(fail_fast: bool) -> Self {
         Failures {
             fail_fast,
             first_status: None,
@@ -437,7 +437,7 @@ impl Failures {
     }
 
     /// Reports a failed input; `Ok(true)` means stop now.
-    pub fn record(
+    pub(crate) fn record(
         &mut self,
         outcome: Result<()>,
         label: &str,
@@ -459,7 +459,7 @@ impl Failures {
     }
 
     /// 0, or the status of the first failure.
-    pub fn status(&self) -> i32 {
+    pub(crate) fn status(&self) -> i32 {
         self.first_status.unwrap_or(0)
     }
 }
@@ -467,7 +467,12 @@ impl Failures {
 /// Presigns every line of `from` (`-` is standard input), flushing the
 /// output whenever the input has nothing more buffered, so a slow producer
 /// sees its URLs at once.
-pub fn stream(batch: &mut Batch, inputs: &Inputs, from: &Source, cx: &mut Context) -> Result<()> {
+pub(crate) fn stream(
+    batch: &mut Batch,
+    inputs: &Inputs,
+    from: &Source,
+    cx: &mut Context,
+) -> Result<()> {
     // AWS CLI v2 gives 252 for a file argument it cannot read (its
     // `file://` parameters fail as "Error parsing parameter ... Unable to
     // load paramfile ..."), so --from does too, in one line naming the file.

@@ -14,22 +14,22 @@ use std::fmt;
 use anstyle::{AnsiColor, Style};
 
 /// A diagnostic's prefix, program name included: `presign: error:`.
-pub struct Label {
+pub(crate) struct Label {
     name: &'static str,
     style: Style,
 }
 
-pub const ERROR: Label = Label {
+pub(crate) const ERROR: Label = Label {
     name: "error",
     style: AnsiColor::Red.on_default().bold(),
 };
 
-pub const WARNING: Label = Label {
+pub(crate) const WARNING: Label = Label {
     name: "warning",
     style: AnsiColor::Yellow.on_default().bold(),
 };
 
-pub const DEBUG: Label = Label {
+pub(crate) const DEBUG: Label = Label {
     name: "debug",
     style: Style::new().dimmed(),
 };

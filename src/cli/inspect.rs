@@ -31,7 +31,7 @@ use crate::system::System;
 /// Exit status of a URL that does not verify or has expired.
 const EXIT_INVALID: i32 = 1;
 
-pub fn execute(run: &InspectRun, cx: &mut Context) -> Result<i32> {
+pub(crate) fn execute(run: &InspectRun, cx: &mut Context) -> Result<i32> {
     let (method, headers, now, out) = (run.method, &run.headers, cx.now, &mut *cx.out);
     let mut keys = Keyring {
         run,

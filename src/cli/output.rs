@@ -12,7 +12,7 @@ use crate::operation::Method;
 use crate::post::{FILENAME_PLACEHOLDER, PostForm};
 
 /// Quotes `text` for a POSIX shell.
-pub fn shell_quote(text: &str) -> String {
+pub(crate) fn shell_quote(text: &str) -> String {
     let plain = !text.is_empty()
         && text
             .bytes()
@@ -45,7 +45,7 @@ fn local_name(key: &str) -> Cow<'_, str> {
 }
 
 /// `{"uri", "url", "method", "headers", "expires_at"}` and a newline.
-pub fn url_json(
+pub(crate) fn url_json(
     out: &mut String,
     bucket: &str,
     key: &str,
@@ -74,7 +74,7 @@ pub fn url_json(
 }
 
 /// A curl command that performs the request, and a newline.
-pub fn url_curl(
+pub(crate) fn url_curl(
     out: &mut String,
     url: &str,
     method: Method,
@@ -140,7 +140,7 @@ const COMPLETE_NOTE: &str = "  # parts.xml: <CompleteMultipartUpload><Part><Part
 
 /// What a printed curl command sends as the request body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CurlBody {
+pub(crate) enum CurlBody {
     /// Nothing.
     None,
     /// The local file named after the key.
@@ -152,7 +152,7 @@ pub enum CurlBody {
 }
 
 /// A curl command that uploads a file with the form, and a newline.
-pub fn post_curl(out: &mut String, form: &PostForm, key: &str) {
+pub(crate) fn post_curl(out: &mut String, form: &PostForm, key: &str) {
     out.push_str("curl -fsS");
     // --form-string: curl's -F would read `;type=`, `;filename=`, a leading
     // `@` or `<` in a value as instructions, and send something else.
@@ -175,7 +175,7 @@ fn html_escape(text: &str) -> String {
 }
 
 /// A minimal HTML page with the upload form.
-pub fn post_html(out: &mut String, form: &PostForm) {
+pub(crate) fn post_html(out: &mut String, form: &PostForm) {
     out.push_str("<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>Upload</title></head>\n<body>\n");
     out.push_str(&format!(
         "<form action=\"{}\" method=\"post\" enctype=\"multipart/form-data\">\n",
