@@ -11,6 +11,8 @@ use crate::post::{self, PostForm, PostSpec};
 use crate::sign::{
     self, AuthScheme, Pending, QuerySigner, SignRequest, Signed, Trace, encode, v2, v4a,
 };
+use crate::providers::s3express;
+use crate::system::System;
 use crate::uri;
 
 /// How long a URL stays valid: 1 second to 7 days, the SigV4 limits.
@@ -193,6 +195,35 @@ pub struct Presigner {
     time: OffsetDateTime,
     path: String,
     key_path: String,
+    express: Express,
+}
+
+/// S3 Express One Zone: how CreateSession is called, and the sessions of
+/// this run, one signer per directory bucket (botocore keeps one session
+/// per bucket in its `S3ExpressIdentityCache`).
+struct Express {
+    /// The client of CreateSession calls (`Err`: why the settings make none).
+    client: std::result::Result<s3express::Client, String>,
+    /// The clock CreateSession requests are signed at.
+    now: OffsetDateTime,
+    sessions: Vec<(String, Box<QuerySigner>)>,
+    /// Buckets whose CreateSession failed, and how: not called again.
+    failed: Vec<(String, Error)>,
+}
+
+/// What [`Presigner::express_session`] did for a bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionUse {
+    /// The bucket needs no session (no S3 Express session auth, or URLs
+    /// are not signed).
+    NotNeeded,
+    /// CreateSession was called at `url`; the session lasts until `expires`.
+    Created {
+        url: String,
+        expires: Option<OffsetDateTime>,
+    },
+    /// The session of an earlier URL of this run was used again.
+    Reused { expires: Option<OffsetDateTime> },
 }
 
 impl Presigner {
@@ -241,7 +272,109 @@ impl Presigner {
             time,
             path: String::new(),
             key_path: String::new(),
+            express: Express {
+                client: Ok(s3express::Client {
+                    transport: crate::http::Transport::client_default(),
+                    max_attempts: 3,
+                }),
+                now: time,
+                sessions: Vec::new(),
+                failed: Vec::new(),
+            },
         }
+    }
+
+    /// Sets how CreateSession is called for directory buckets (S3 Express
+    /// One Zone) and the clock its requests are signed at; `client` is the
+    /// reason there is none when the settings are wrong (the error of the
+    /// first directory bucket). By default: no proxy settings read, three
+    /// attempts, signed at the signing time.
+    pub fn with_express_client(
+        mut self,
+        client: std::result::Result<s3express::Client, String>,
+        now: OffsetDateTime,
+    ) -> Self {
+        self.express.client = client;
+        self.express.now = now;
+        self
+    }
+
+    /// Makes sure a directory bucket's URLs can be signed: calls
+    /// CreateSession for `bucket` at `target` (its endpoint, from
+    /// [`Presigner::target`]) with this presigner's credentials, once per
+    /// bucket, and keeps the session for every later URL of the bucket.
+    /// Nothing happens for other buckets, unsigned URLs, or without
+    /// credentials (the URL then fails as any other would).
+    pub fn express_session(
+        &mut self,
+        sys: &dyn System,
+        bucket: &str,
+        target: &Target,
+    ) -> Result<SessionUse> {
+        let AuthScheme::SigV4Express { region } = &target.auth else {
+            return Ok(SessionUse::NotNeeded);
+        };
+        let Signing::Signed(signer) = &self.signing else {
+            return Ok(SessionUse::NotNeeded);
+        };
+        if let Some((_, s)) = self.express.sessions.iter().find(|(b, _)| b == bucket) {
+            return Ok(SessionUse::Reused {
+                expires: s.credentials().expiration,
+            });
+        }
+        if let Some((_, error)) = self.express.failed.iter().find(|(b, _)| b == bucket) {
+            return Err(s3express::repeat(error));
+        }
+        let client = self
+            .express
+            .client
+            .as_ref()
+            .map_err(|why| Error::InvalidConfig(why.clone()))?;
+        let mut path = String::new();
+        target.join_path(&mut path, "");
+        let endpoint = s3express::SessionEndpoint {
+            origin: target.origin.clone(),
+            host: target.host.clone(),
+            path,
+            region: region.clone(),
+        };
+        let session = match s3express::create_session(
+            sys,
+            client,
+            &endpoint,
+            signer.credentials(),
+            self.express.now,
+        ) {
+            Ok(session) => session,
+            Err(e) => {
+                let e = s3express::for_bucket(e, bucket);
+                self.express
+                    .failed
+                    .push((bucket.to_owned(), s3express::repeat(&e)));
+                return Err(e);
+            }
+        };
+        let expires = session.expiration;
+        let Some(session_signer) = QuerySigner::new(session, self.time) else {
+            return Err(sign::time_out_of_range(self.time, 0));
+        };
+        self.express
+            .sessions
+            .push((bucket.to_owned(), Box::new(session_signer)));
+        Ok(SessionUse::Created {
+            url: format!("{}{}?session", endpoint.origin, endpoint.path),
+            expires,
+        })
+    }
+
+    /// The S3 Express session credentials of `bucket`, once
+    /// [`Presigner::express_session`] has made them.
+    pub fn express_credentials(&self, bucket: &str) -> Option<&Credentials> {
+        self.express
+            .sessions
+            .iter()
+            .find(|(b, _)| b == bucket)
+            .map(|(_, s)| s.credentials())
     }
 
     /// A presigner that prints plain, unsigned URLs (`--no-sign-request`).
@@ -257,6 +390,11 @@ impl Presigner {
     /// The signing instant.
     pub fn time(&self) -> OffsetDateTime {
         self.time
+    }
+
+    /// The clock of the run (CreateSession calls are signed at it).
+    pub fn clock(&self) -> OffsetDateTime {
+        self.express.now
     }
 
     /// The credentials in use, if any.
@@ -300,6 +438,15 @@ impl Presigner {
         target.join_path(&mut self.path, "");
         let url = format!("{}{}", target.origin, self.path);
         let region = match &target.auth {
+            AuthScheme::SigV4Express { .. }
+            | AuthScheme::SigV4 {
+                signing_name: sign::SERVICE_S3EXPRESS,
+                ..
+            } => {
+                return Err(Error::Unsupported(
+                    "presign signs no upload forms (POST policies) for directory buckets (S3 Express One Zone): use a presigned PUT URL instead (presign --method PUT)".to_owned(),
+                ));
+            }
             AuthScheme::SigV4 { region, .. } => region.clone(),
             AuthScheme::SigV2 => {
                 return Err(Error::Usage(
@@ -405,6 +552,22 @@ impl Presigner {
         self.path.clear();
         target.join_path(&mut self.path, &self.key_path);
         let signer = match &mut self.signing {
+            Signing::Signed(_) if matches!(target.auth, AuthScheme::SigV4Express { .. }) => {
+                match self
+                    .express
+                    .sessions
+                    .iter_mut()
+                    .find(|(b, _)| b == req.bucket)
+                {
+                    Some((_, session)) => session,
+                    None => {
+                        return Err(Error::Unsupported(format!(
+                            "directory bucket {} needs an S3 Express session first (Presigner::express_session)",
+                            crate::escape::for_terminal(req.bucket)
+                        )));
+                    }
+                }
+            }
             Signing::Signed(signer) => signer,
             Signing::Unsigned => {
                 url.push_str(&target.origin);

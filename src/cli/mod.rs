@@ -987,7 +987,8 @@ fn prepare(
         Presigner::sigv2(endpoint, resolved.credentials, time)
     } else {
         Presigner::new(resolved.endpoint, resolved.credentials, time)
-    };
+    }
+    .with_express_client(resolved.s3express_client, now);
     Ok(Prepared {
         expires,
         expires_at,
@@ -1101,7 +1102,7 @@ fn execute_url(
     if !single && !args.common.no_sign_request && prepared.presigner.credentials().is_none() {
         return Err(Error::NoCredentials);
     }
-    let mut job = batch::UrlJob::new(args, op, prepared);
+    let mut job = batch::UrlJob::new(args, op, prepared, sys);
     if single {
         let (bucket, key) = parse_input(args, &args.uris[0]);
         let outcome = job.one(bucket, key, out, err);

@@ -20,7 +20,7 @@ pub mod partition;
 pub mod url;
 
 use crate::error::{Error, Result};
-use crate::sign::{AuthScheme, SERVICE, SERVICE_OUTPOSTS};
+use crate::sign::{AuthScheme, SERVICE, SERVICE_OUTPOSTS, SERVICE_S3EXPRESS};
 use crate::uri::{AccessPoint, BucketRef, OutpostAccessPoint};
 
 /// `s3 = addressing_style = ...` of the profile.
@@ -220,6 +220,11 @@ pub struct EndpointConfig {
     /// keeps its regional endpoint. Read for SigV2 URLs only (v2 ignores
     /// the setting).
     pub us_east_1_regional: bool,
+    /// `AWS_S3_DISABLE_EXPRESS_SESSION_AUTH` or the profile's
+    /// `s3_disable_express_session_auth` (the rule set's
+    /// `DisableS3ExpressSessionAuth`): directory buckets are signed with the
+    /// plain credentials as SigV4 for `s3express`, without CreateSession.
+    pub disable_express_session_auth: bool,
 }
 
 /// Where requests for one bucket go.
@@ -399,6 +404,9 @@ impl EndpointConfig {
     }
 
     fn bucket_target(&self, bucket: &str) -> Result<Target> {
+        if let Some(suffix) = directory_bucket_suffix(bucket) {
+            return self.directory_bucket_target(bucket, suffix);
+        }
         let custom = self.custom.as_ref();
         let accelerate = self.accelerate;
         let fips = self.fips && custom.is_none();
@@ -538,6 +546,87 @@ impl EndpointConfig {
             None => format!("https://s3.{region}.{dns}"),
         };
         Target::new(origin, path, signing, false)
+    }
+
+    /// A directory bucket (S3 Express One Zone): `NAME--AZID--x-s3`, or
+    /// `NAME--AZID--xa-s3` (an access point of one). The rule set sends it
+    /// to its zonal endpoint `BUCKET.s3express[-fips]-AZID[.dualstack].REGION.DNS`
+    /// (virtual-hosted only), or with a custom endpoint to `BUCKET.AUTHORITY`,
+    /// path-style `AUTHORITY/BUCKET` for an IP address; it is signed for
+    /// `s3express` in the client's region, with an S3 Express session
+    /// ([`AuthScheme::SigV4Express`]) unless session auth is disabled.
+    /// Addressing style is not read.
+    fn directory_bucket_target(&self, bucket: &str, suffix: usize) -> Result<Target> {
+        if self.sigv2 {
+            return Err(Error::Usage(
+                "directory buckets (S3 Express One Zone) take SigV4 only: drop --signature-version s3 (or the profile's s3 signature_version = s3)"
+                    .to_owned(),
+            ));
+        }
+        if self.accelerate {
+            return Err(rules(
+                "S3Express does not support S3 Accelerate.",
+                "drop s3 use_accelerate_endpoint from the profile for directory buckets",
+            ));
+        }
+        let region = self.rule_region();
+        let auth = if self.disable_express_session_auth {
+            AuthScheme::SigV4 {
+                signing_name: SERVICE_S3EXPRESS,
+                region: region.to_owned(),
+            }
+        } else {
+            AuthScheme::SigV4Express {
+                region: region.to_owned(),
+            }
+        };
+        let not_hostable = || {
+            rules(
+                "S3Express bucket name is not a valid virtual hostable name.",
+                "a directory bucket name is lower-case letters, digits and `-`, 3 to 63 characters",
+            )
+        };
+        if let Some(c) = &self.custom {
+            if c.is_ip {
+                let mut base = String::from("/");
+                crate::sign::encode::push_query(&mut base, bucket);
+                base.push_str(&c.path);
+                return Target::new(format!("{}://{}", c.scheme, c.authority), base, auth, false);
+            }
+            if !virtual_hostable(bucket, false) {
+                return Err(not_hostable());
+            }
+            return Target::new(
+                format!("{}://{bucket}.{}", c.scheme, c.authority),
+                c.path.clone(),
+                auth,
+                true,
+            );
+        }
+        if !virtual_hostable(bucket, false) {
+            return Err(not_hostable());
+        }
+        if !url::is_host_label(region) {
+            return Err(Error::InvalidRegion(format!(
+                "invalid region '{}': a region is a DNS label such as eu-west-2",
+                region.escape_debug()
+            )));
+        }
+        let Some(zone) = availability_zone(bucket, suffix) else {
+            return Err(rules(
+                "Unrecognized S3Express bucket name format.",
+                "a directory bucket is named NAME--AZID--x-s3, such as mybucket--usw2-az1--x-s3",
+            ));
+        };
+        let dns = partition::of(region).dns_suffix;
+        let fips = if self.fips { "-fips" } else { "" };
+        let dualstack = if self.dualstack { ".dualstack" } else { "" };
+        Target::new(
+            format!("https://{bucket}.s3express{fips}-{zone}{dualstack}.{region}.{dns}"),
+            String::new(),
+            auth,
+            true,
+        )
     }
 
     fn access_point_target(&self, ap: &AccessPoint) -> Result<Target> {
@@ -766,6 +855,31 @@ impl EndpointConfig {
             true,
         )
     }
+}
+
+/// The length of a directory bucket's suffix: `--x-s3` (6) or `--xa-s3`
+/// (7), as the rule set tests it (its `substring`, which takes ASCII only).
+pub fn directory_bucket_suffix(bucket: &str) -> Option<usize> {
+    if !bucket.is_ascii() {
+        None
+    } else if bucket.ends_with("--x-s3") {
+        Some(6)
+    } else if bucket.ends_with("--xa-s3") {
+        Some(7)
+    } else {
+        None
+    }
+}
+
+/// The Availability Zone id of a directory bucket: the rule set tries the
+/// id lengths 8, 9, 13, 14 and 20 (`usw2-az1`, `use1-az10`, local zones
+/// `usw2-lax1-az1` ...) in that order, each before the suffix and after `--`.
+fn availability_zone(bucket: &str, suffix: usize) -> Option<&str> {
+    let end = bucket.len().checked_sub(suffix)?;
+    [8, 9, 13, 14, 20].into_iter().find_map(|len| {
+        let start = end.checked_sub(len + 2)?;
+        (&bucket[start..start + 2] == "--").then(|| &bucket[start + 2..end])
+    })
 }
 
 /// A refusal of the S3 endpoint rules: their own words, so that they can be
