@@ -8,10 +8,10 @@ use crate::credentials::Credentials;
 use crate::endpoint::{EndpointConfig, Target};
 use crate::error::{Error, Result};
 use crate::post::{self, PostForm, PostSpec};
+use crate::providers::s3express;
 use crate::sign::{
     self, AuthScheme, Pending, QuerySigner, SignRequest, Signed, Trace, encode, v2, v4a,
 };
-use crate::providers::s3express;
 use crate::system::System;
 use crate::uri;
 
@@ -311,7 +311,7 @@ impl Presigner {
         bucket: &str,
         target: &Target,
     ) -> Result<SessionUse> {
-        let AuthScheme::SigV4Express { region } = &target.auth else {
+        let (true, Some(region)) = (target.s3express_session, target.signing_region()) else {
             return Ok(SessionUse::NotNeeded);
         };
         let Signing::Signed(signer) = &self.signing else {
@@ -336,7 +336,7 @@ impl Presigner {
             origin: target.origin.clone(),
             host: target.host.clone(),
             path,
-            region: region.clone(),
+            region: region.to_owned(),
         };
         let session = match s3express::create_session(
             sys,
@@ -438,8 +438,7 @@ impl Presigner {
         target.join_path(&mut self.path, "");
         let url = format!("{}{}", target.origin, self.path);
         let region = match &target.auth {
-            AuthScheme::SigV4Express { .. }
-            | AuthScheme::SigV4 {
+            AuthScheme::SigV4 {
                 signing_name: sign::SERVICE_S3EXPRESS,
                 ..
             } => {
@@ -552,7 +551,7 @@ impl Presigner {
         self.path.clear();
         target.join_path(&mut self.path, &self.key_path);
         let signer = match &mut self.signing {
-            Signing::Signed(_) if matches!(target.auth, AuthScheme::SigV4Express { .. }) => {
+            Signing::Signed(_) if target.s3express_session => {
                 match self
                     .express
                     .sessions
@@ -577,7 +576,7 @@ impl Presigner {
             Signing::NoCredentials => return Err(Error::NoCredentials),
             Signing::TimeOutOfRange => return Err(sign::time_out_of_range(self.time, seconds)),
         };
-        let Some(scheme) = target.auth.query_scheme() else {
+        let Some(scheme) = target.query_scheme() else {
             // SigV2. The resource is /bucket/key whatever the addressing.
             let mut resource = String::with_capacity(req.bucket.len() + self.key_path.len() + 2);
             resource.push('/');
@@ -625,6 +624,74 @@ impl Presigner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_directory_bucket_is_signed_with_one_session_per_bucket() {
+        use crate::providers::testkit::Script;
+        use crate::system::MapSystem;
+        use time::macros::datetime;
+        // AWS CLI v2's recorded run: the session it was given, the URL it
+        // printed.
+        const ANSWER: &str = "<CreateSessionResult><Credentials><SessionToken>S3XSESSION/token+value==</SessionToken><SecretAccessKey>s3x/session+secret</SecretAccessKey><AccessKeyId>ASIAS3XSESSION000000</AccessKeyId><Expiration>2026-01-02T03:09:05Z</Expiration></Credentials></CreateSessionResult>";
+        const URL: &str = "http://127.0.0.1:18555/mybucket--usw2-az1--x-s3/key.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAS3XSESSION000000%2F20260102%2Fus-west-2%2Fs3express%2Faws4_request&X-Amz-Date=20260102T030405Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-S3session-Token=S3XSESSION%2Ftoken%2Bvalue%3D%3D&X-Amz-Signature=3f11c30eaf6d11f063ca97d1ae4d2cbef826987384df211c7c38989a4880d9a6";
+        let server = Script::new();
+        server.reply(200, &[], ANSWER);
+        let sys = MapSystem::new().server(server.clone());
+        let now = datetime!(2026-01-02 03:04:05 UTC);
+        let endpoint = EndpointConfig {
+            region: Some("us-west-2".into()),
+            custom: Some(crate::endpoint::CustomEndpoint::parse("http://127.0.0.1:18555").unwrap()),
+            ..Default::default()
+        };
+        let creds = Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
+        .with_session_token("source-token");
+        let mut p = Presigner::new(endpoint, Some(creds), now);
+        let bucket = "mybucket--usw2-az1--x-s3";
+        let target = p.target(bucket).unwrap();
+        let req = ObjectRequest::get(bucket, "key.txt", Expiry::DEFAULT);
+        // Without a session there is no URL.
+        assert!(p.presign_at(&target, &req).is_err());
+        let used = p.express_session(&sys, bucket, &target).unwrap();
+        assert_eq!(
+            used,
+            SessionUse::Created {
+                url: "http://127.0.0.1:18555/mybucket--usw2-az1--x-s3?session".to_owned(),
+                expires: Some(datetime!(2026-01-02 03:09:05 UTC)),
+            }
+        );
+        assert_eq!(p.presign_at(&target, &req).unwrap().url, URL);
+        assert!(matches!(
+            p.express_session(&sys, bucket, &target).unwrap(),
+            SessionUse::Reused { .. }
+        ));
+        assert_eq!(server.requests().len(), 1);
+        // The uncached signer gives the same bytes.
+        let session = p.express_credentials(bucket).unwrap().clone();
+        let signer = QuerySigner::new(session, now).unwrap();
+        let mut path = String::new();
+        target.join_path(&mut path, "/key.txt");
+        let uncached = signer.presign_uncached(&SignRequest {
+            method: "GET",
+            origin: &target.origin,
+            path: &path,
+            host: &target.host,
+            scheme: target.query_scheme().unwrap(),
+            params: &[],
+            headers: &[],
+            expires: 3600,
+        });
+        assert_eq!(uncached.url, URL);
+        // Other buckets need no session and make no call.
+        let plain = p.target("plain-bucket").unwrap();
+        assert_eq!(
+            p.express_session(&sys, "plain-bucket", &plain).unwrap(),
+            SessionUse::NotNeeded
+        );
+        assert_eq!(server.requests().len(), 1);
+    }
 
     #[test]
     fn expiry_limits_are_sigv4s() {

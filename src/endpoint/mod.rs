@@ -244,6 +244,12 @@ pub struct Target {
     /// multi-region access point goes to its global host whatever the
     /// endpoint says, as in AWS CLI v2).
     pub ignored_endpoint: bool,
+    /// The rule set's `sigv4-s3express`: a directory bucket signed (SigV4
+    /// for `s3express`, [`Target::auth`]) with the credentials of an S3
+    /// Express session that CreateSession gives for the bucket, its token in
+    /// `X-Amz-S3session-Token`. `false` with session auth disabled (plain
+    /// `sigv4` for `s3express`) and for every other bucket.
+    pub s3express_session: bool,
 }
 
 impl Target {
@@ -261,7 +267,19 @@ impl Target {
             auth,
             virtual_hosted,
             ignored_endpoint: false,
+            s3express_session: false,
         })
+    }
+
+    /// How a URL for this target is signed in its query: the auth scheme's
+    /// SigV4 or SigV4A, or SigV4 with an S3 Express session.
+    pub fn query_scheme(&self) -> Option<crate::sign::QueryScheme<'_>> {
+        match (&self.auth, self.s3express_session) {
+            (AuthScheme::SigV4 { region, .. }, true) => {
+                Some(crate::sign::QueryScheme::V4Express { region })
+            }
+            (auth, _) => auth.query_scheme(),
+        }
     }
 
     /// The region of a SigV4 credential scope (`None` for SigV4A and SigV2).
@@ -554,9 +572,15 @@ impl EndpointConfig {
     /// (virtual-hosted only), or with a custom endpoint to `BUCKET.AUTHORITY`,
     /// path-style `AUTHORITY/BUCKET` for an IP address; it is signed for
     /// `s3express` in the client's region, with an S3 Express session
-    /// ([`AuthScheme::SigV4Express`]) unless session auth is disabled.
+    /// ([`Target::s3express_session`]) unless session auth is disabled.
     /// Addressing style is not read.
     fn directory_bucket_target(&self, bucket: &str, suffix: usize) -> Result<Target> {
+        let mut target = self.directory_bucket_endpoint(bucket, suffix)?;
+        target.s3express_session = !self.disable_express_session_auth;
+        Ok(target)
+    }
+
+    fn directory_bucket_endpoint(&self, bucket: &str, suffix: usize) -> Result<Target> {
         if self.sigv2 {
             return Err(Error::Usage(
                 "directory buckets (S3 Express One Zone) take SigV4 only: drop --signature-version s3 (or the profile's s3 signature_version = s3)"
@@ -570,15 +594,9 @@ impl EndpointConfig {
             ));
         }
         let region = self.rule_region();
-        let auth = if self.disable_express_session_auth {
-            AuthScheme::SigV4 {
-                signing_name: SERVICE_S3EXPRESS,
-                region: region.to_owned(),
-            }
-        } else {
-            AuthScheme::SigV4Express {
-                region: region.to_owned(),
-            }
+        let auth = AuthScheme::SigV4 {
+            signing_name: SERVICE_S3EXPRESS,
+            region: region.to_owned(),
         };
         let not_hostable = || {
             rules(
@@ -1199,6 +1217,144 @@ mod tests {
             redact_userinfo("https://u:pw@h.example/p@th"),
             "https://***@h.example/p@th"
         );
+    }
+
+    #[test]
+    fn directory_buckets_go_to_their_zonal_endpoint_signed_for_s3express() {
+        let express = |region: &str| AuthScheme::SigV4 {
+            signing_name: SERVICE_S3EXPRESS,
+            region: region.to_owned(),
+        };
+        let mut c = config(Some("us-west-2"));
+        let cases = [
+            (
+                "b--usw2-az1--x-s3",
+                "https://b--usw2-az1--x-s3.s3express-usw2-az1.us-west-2.amazonaws.com",
+            ),
+            (
+                "b--use1-az10--x-s3",
+                "https://b--use1-az10--x-s3.s3express-use1-az10.us-west-2.amazonaws.com",
+            ),
+            (
+                "b--usw2-lax1-az1--x-s3",
+                "https://b--usw2-lax1-az1--x-s3.s3express-usw2-lax1-az1.us-west-2.amazonaws.com",
+            ),
+            (
+                "b--usw2-lax1-az10--x-s3",
+                "https://b--usw2-lax1-az10--x-s3.s3express-usw2-lax1-az10.us-west-2.amazonaws.com",
+            ),
+            (
+                "b--abcdefghijklmnopqrst--x-s3",
+                "https://b--abcdefghijklmnopqrst--x-s3.s3express-abcdefghijklmnopqrst.us-west-2.amazonaws.com",
+            ),
+            (
+                "ap--usw2-az1--xa-s3",
+                "https://ap--usw2-az1--xa-s3.s3express-usw2-az1.us-west-2.amazonaws.com",
+            ),
+        ];
+        for (bucket, origin) in cases {
+            let t = c.target(&BucketRef::Name(bucket)).unwrap();
+            assert_eq!(t.origin, origin);
+            assert_eq!(t.base_path, "");
+            assert_eq!(t.auth, express("us-west-2"));
+            assert!(t.s3express_session);
+            assert!(t.virtual_hosted);
+        }
+        // Addressing style is not read; FIPS and dual-stack name the host.
+        c.addressing_style = AddressingStyle::Path;
+        c.fips = true;
+        c.dualstack = true;
+        assert_eq!(
+            c.target(&BucketRef::Name("b--usw2-az1--x-s3"))
+                .unwrap()
+                .origin,
+            "https://b--usw2-az1--x-s3.s3express-fips-usw2-az1.dualstack.us-west-2.amazonaws.com"
+        );
+        let mut c = config(Some("cn-north-1"));
+        c.dualstack = true;
+        assert_eq!(
+            c.target(&BucketRef::Name("b--cnn1-az1--x-s3"))
+                .unwrap()
+                .origin,
+            "https://b--cnn1-az1--x-s3.s3express-cnn1-az1.dualstack.cn-north-1.amazonaws.com.cn"
+        );
+        // Session auth off: plain SigV4 for s3express, same host.
+        let mut c = config(Some("us-west-2"));
+        c.disable_express_session_auth = true;
+        let t = c.target(&BucketRef::Name("b--usw2-az1--x-s3")).unwrap();
+        assert_eq!(t.auth, express("us-west-2"));
+        assert!(!t.s3express_session);
+        assert_eq!(
+            t.query_scheme(),
+            Some(crate::sign::QueryScheme::V4 {
+                region: "us-west-2",
+                service: SERVICE_S3EXPRESS
+            })
+        );
+        // Not directory buckets: the suffix must be whole.
+        for bucket in ["b--usw2-az1-x-s3", "b--usw2-az1--x-s3x", "x-s3"] {
+            let t = config(Some("us-west-2"))
+                .target(&BucketRef::Name(bucket))
+                .unwrap();
+            assert_eq!(t.auth, AuthScheme::s3("us-west-2"), "{bucket}");
+            assert!(!t.s3express_session);
+        }
+    }
+
+    #[test]
+    fn directory_buckets_with_a_custom_endpoint_and_the_rule_sets_refusals() {
+        let express = AuthScheme::SigV4 {
+            signing_name: SERVICE_S3EXPRESS,
+            region: "us-west-2".to_owned(),
+        };
+        let mut c = config(Some("us-west-2"));
+        c.custom = Some(CustomEndpoint::parse("http://127.0.0.1:18555").unwrap());
+        let (u, h, _) = url_of(&c, "b--usw2-az1--x-s3", "/k");
+        assert_eq!(u, "http://127.0.0.1:18555/b--usw2-az1--x-s3/k");
+        assert_eq!(h, "127.0.0.1:18555");
+        assert_eq!(
+            c.target(&BucketRef::Name("b--usw2-az1--x-s3"))
+                .unwrap()
+                .auth,
+            express
+        );
+        // The rule set puts an IP endpoint's path after the bucket.
+        c.custom = Some(CustomEndpoint::parse("http://10.0.0.1/base").unwrap());
+        assert_eq!(
+            url_of(&c, "b--usw2-az1--x-s3", "/k").0,
+            "http://10.0.0.1/b--usw2-az1--x-s3/base/k"
+        );
+        // A named host is virtual-hosted even with addressing_style = path.
+        c.custom = Some(CustomEndpoint::parse("https://s3.example:8443/p").unwrap());
+        c.addressing_style = AddressingStyle::Path;
+        assert_eq!(
+            url_of(&c, "b--usw2-az1--x-s3", "/k").0,
+            "https://b--usw2-az1--x-s3.s3.example:8443/p/k"
+        );
+        let refusal = |c: &EndpointConfig, bucket: &str| {
+            c.target(&BucketRef::Name(bucket)).unwrap_err().to_string()
+        };
+        assert!(refusal(&c, "B--usw2-az1--x-s3").contains("not a valid virtual hostable name"));
+        let c = config(Some("us-west-2"));
+        assert!(refusal(&c, "b.c--usw2-az1--x-s3").contains("not a valid virtual hostable name"));
+        assert!(refusal(&c, "bucket--x-s3").contains("Unrecognized S3Express bucket name format."));
+        assert!(refusal(&c, "b--az--x-s3").contains("Unrecognized S3Express bucket name format."));
+        let mut accel = config(Some("us-west-2"));
+        accel.accelerate = true;
+        let err = accel
+            .target(&BucketRef::Name("b--usw2-az1--x-s3"))
+            .unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::EXIT_OTHER);
+        assert!(
+            err.to_string()
+                .contains("S3Express does not support S3 Accelerate.")
+        );
+        let mut v2 = config(Some("us-west-2"));
+        v2.sigv2 = true;
+        let err = v2
+            .target(&BucketRef::Name("b--usw2-az1--x-s3"))
+            .unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::EXIT_USAGE);
     }
 
     #[test]

@@ -167,10 +167,6 @@ pub enum AuthScheme {
         signing_name: &'static str,
         region: String,
     },
-    /// SigV4 for `s3express` in one region with the credentials of an S3
-    /// Express session (the rule set's `sigv4-s3express`): the session's
-    /// key signs, and its token goes in `X-Amz-S3session-Token`.
-    SigV4Express { region: String },
     /// SigV4A (`AWS4-ECDSA-P256-SHA256`) for a set of regions (`*`: all).
     SigV4A {
         signing_name: &'static str,
@@ -192,9 +188,7 @@ impl AuthScheme {
     /// The region of a SigV4 scope.
     pub fn signing_region(&self) -> Option<&str> {
         match self {
-            AuthScheme::SigV4 { region, .. } | AuthScheme::SigV4Express { region } => {
-                Some(region)
-            }
+            AuthScheme::SigV4 { region, .. } => Some(region),
             _ => None,
         }
     }
@@ -209,7 +203,6 @@ impl AuthScheme {
                 region,
                 service: signing_name,
             }),
-            AuthScheme::SigV4Express { region } => Some(QueryScheme::V4Express { region }),
             AuthScheme::SigV4A {
                 signing_name,
                 region_set,
@@ -229,10 +222,6 @@ impl std::fmt::Display for AuthScheme {
                 signing_name,
                 region,
             } => write!(f, "sigv4, service {signing_name}, region {region}"),
-            AuthScheme::SigV4Express { region } => write!(
-                f,
-                "sigv4-s3express (S3 Express session), service {SERVICE_S3EXPRESS}, region {region}"
-            ),
             AuthScheme::SigV4A {
                 signing_name,
                 region_set,
@@ -290,9 +279,7 @@ impl<'a> QueryScheme<'a> {
         SigningScope {
             date,
             region: match self {
-                QueryScheme::V4 { region, .. } | QueryScheme::V4Express { region } => {
-                    Some(region)
-                }
+                QueryScheme::V4 { region, .. } | QueryScheme::V4Express { region } => Some(region),
                 QueryScheme::V4A { .. } => None,
             },
             service: self.service(),

@@ -17,7 +17,13 @@ as any other; with `tls_dir`, a tunnel to port 443 is TLS with a leaf for
 for AWS_CA_BUNDLE). So presign can reach a zonal endpoint's real host name
 through HTTPS_PROXY without any name being looked up.
 
-Each request gets the next response of the list (the last one again once
+A request whose query is signed (`X-Amz-Signature`: a presigned URL that a
+test sends back) is not answered from the list: its query signature is
+checked with the secret of its access key (source or session keys, all in
+`secrets`) and logged as `{"presigned": PATH, "access_key": ..., "token":
+X-Amz-S3session-Token, "scope": ..., "verified": ...}`, answered 200.
+
+Each other request gets the next response of the list (the last one again once
 the list is used up). Every request is appended to LOG as one JSON line:
 method, path, query, host, the source session token header
 (x-amz-security-token, or null), the SigV4 credential scope without the
@@ -101,9 +107,7 @@ def verify(method, path, query, headers, secrets):
     secret = secrets.get(access_key)
     ok = False
     if secret is not None:
-        key = ("AWS4" + secret).encode("utf-8")
-        for part in (date, region, service, "aws4_request"):
-            key = hmac_sha256(key, part)
+        key = signing_key(secret, date, region, service)
         want = hmac.new(key, sts.encode("utf-8"), hashlib.sha256).hexdigest()
         ok = hmac.compare_digest(want, signature)
     return "/".join(scope_parts[:3]), signed, access_key, ok
@@ -141,6 +145,44 @@ def make_certificates(directory, hosts):
     return path("leaf.pem"), path("leaf.key")
 
 
+def signing_key(secret, date, region, service):
+    key = ("AWS4" + secret).encode("utf-8")
+    for part in (date, region, service, "aws4_request"):
+        key = hmac_sha256(key, part)
+    return key
+
+
+def verify_query(method, path, query, headers, secrets):
+    """The check of a presigned URL: (access key, scope, verified)."""
+    params = {}
+    rest = []
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        params[unquote(name)] = unquote(value)
+        if unquote(name) != "X-Amz-Signature":
+            rest.append(part)
+    credential = params.get("X-Amz-Credential", "")
+    access_key, _, scope = credential.partition("/")
+    parts = scope.split("/")
+    if len(parts) != 4 or params.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256":
+        return access_key, scope, False
+    names = params.get("X-Amz-SignedHeaders", "").split(";")
+    canonical_headers = "".join(
+        f"{name}:{' '.join(headers.get(name, '').split())}\n" for name in names
+    )
+    creq = "\n".join([method, path, canonical_query("&".join(rest)), canonical_headers,
+                      ";".join(names), "UNSIGNED-PAYLOAD"])
+    sts = "\n".join(["AWS4-HMAC-SHA256", params.get("X-Amz-Date", ""), scope,
+                     sha256_hex(creq.encode("utf-8"))])
+    secret = secrets.get(access_key)
+    if secret is None:
+        return access_key, scope, False
+    want = hmac.new(signing_key(secret, *parts[:3]), sts.encode("utf-8"),
+                    hashlib.sha256).hexdigest()
+    return access_key, "/".join(parts[:3]), hmac.compare_digest(
+        want, params.get("X-Amz-Signature", ""))
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -173,6 +215,24 @@ class Handler(BaseHTTPRequestHandler):
             self.rfile.read(length)
         path, _, query = self.path.partition("?")
         headers = {k.lower(): v for k, v in self.headers.items()}
+        if "X-Amz-Signature=" in query:
+            access_key, scope, ok = verify_query(
+                self.command, path, query, headers, config["secrets"]
+            )
+            token = None
+            for part in query.split("&"):
+                name, _, value = part.partition("=")
+                if name == "X-Amz-S3session-Token":
+                    token = unquote(value)
+            record = {"presigned": path, "access_key": access_key, "token": token,
+                      "scope": scope, "verified": ok}
+            with LOCK, open(self.server.log, "a") as f:
+                f.write(json.dumps(record) + "\n")
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            return
         scope, signed, access_key, ok = verify(
             self.command, path, query, headers, config["secrets"]
         )
