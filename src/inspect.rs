@@ -1154,6 +1154,35 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_bucket_url_is_named_and_its_session_token_redacted() {
+        let url = "https://mybucket--usw2-az1--x-s3.s3express-usw2-az1.us-west-2.amazonaws.com/key.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAS3XSESSION000000%2F20260102%2Fus-west-2%2Fs3express%2Faws4_request&X-Amz-Date=20260102T030405Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-S3session-Token=S3XSESSION%2Ftoken%2Bvalue%3D%3D&X-Amz-Signature=3f11c30eaf6d11f063ca97d1ae4d2cbef826987384df211c7c38989a4880d9a6";
+        let ins = decode(url).unwrap();
+        assert_eq!(ins.kind(), "directory bucket");
+        assert!(ins.express_session());
+        assert_eq!(ins.bucket.as_deref(), Some("mybucket--usw2-az1--x-s3"));
+        assert_eq!(ins.key, "key.txt");
+        assert_eq!(ins.addressing, Addressing::VirtualHosted);
+        assert_eq!(ins.session_token(), Some("S3XSESSION/token+value=="));
+        assert!(ins.params.is_empty(), "{:?}", ins.params);
+        let shown = ins.redacted_url();
+        assert!(!shown.contains("S3XSESSION%2Ftoken"), "{shown}");
+        assert!(shown.contains("X-Amz-S3session-Token=(session token, redacted)"));
+        assert!(ins.s3_refusals(at("2026-01-02T03:04:05Z")).is_empty());
+        // The zonal host names its region; a scope of another is refused,
+        // and so is a scope for `s3`.
+        let wrong = url.replace("%2Fus-west-2%2Fs3express%2F", "%2Feu-west-1%2Fs3%2F");
+        let refusals = decode(&wrong)
+            .unwrap()
+            .s3_refusals(at("2026-01-02T03:04:05Z"));
+        assert_eq!(refusals.len(), 2, "{refusals:?}");
+        assert!(refusals[0].contains("not s3express"), "{refusals:?}");
+        assert!(
+            refusals[1].contains("endpoint is in us-west-2"),
+            "{refusals:?}"
+        );
+    }
+
+    #[test]
     fn garbage_is_a_clear_error() {
         for bad in [
             "",

@@ -175,7 +175,10 @@ enum Signing {
 /// The endpoint rules say how each request is signed ([`Target::auth`]):
 /// SigV4 for buckets and access points, SigV4A for multi-region and
 /// Outposts access points, SigV2 when the configuration asks for it; the
-/// presigner dispatches on that.
+/// presigner dispatches on that. A directory bucket (S3 Express One Zone,
+/// [`Target::s3express_session`]) is signed with the keys of an S3 Express
+/// session, which [`Presigner::express_session`] gets with one CreateSession
+/// call per bucket; the other kinds never touch the network.
 ///
 /// ```
 /// use presign::{Credentials, EndpointConfig, ObjectRequest, Presigner, Expiry};
