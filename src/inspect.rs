@@ -186,6 +186,7 @@ const V4_AUTH: &[&str] = &[
     "X-Amz-SignedHeaders",
     "X-Amz-Signature",
     "X-Amz-Security-Token",
+    "X-Amz-S3session-Token",
     "X-Amz-Region-Set",
 ];
 
@@ -199,9 +200,11 @@ const V2_AUTH: &[&str] = &[
 ];
 
 /// The session token's parameter, in any case: whatever its spelling, its
-/// value is a secret and is never printed.
+/// value is a secret and is never printed. A directory bucket's URL carries
+/// its S3 Express session token in `X-Amz-S3session-Token`.
 fn is_token_param(name: &str) -> bool {
     name.eq_ignore_ascii_case(sign::X_AMZ_SECURITY_TOKEN)
+        || name.eq_ignore_ascii_case(sign::X_AMZ_S3SESSION_TOKEN)
 }
 
 /// A lower-case HTTP header name (RFC 9110 token), as SigV4 signs them.
@@ -271,6 +274,8 @@ pub fn endpoint_kind(host: &str) -> &'static str {
         "S3 on Outposts access point"
     } else if host.contains(".s3-accesspoint.") || host.contains(".s3-accesspoint-") {
         "access point"
+    } else if host.contains(".s3express-") {
+        "directory bucket"
     } else {
         "bucket"
     }
@@ -308,18 +313,26 @@ impl Inspected {
             .is_some_and(|p| p.expires > u64::from(sign::MAX_EXPIRES))
     }
 
-    /// What the URL is for: a bucket, an access point, a multi-region access
-    /// point or an S3 on Outposts access point (by its AWS host name, or on
-    /// another host by its scope's service, `s3-outposts`).
+    /// What the URL is for: a bucket, a directory bucket (S3 Express One
+    /// Zone), an access point, a multi-region access point or an S3 on
+    /// Outposts access point (by its AWS host name, or on another host by
+    /// its scope's service, `s3-outposts` or `s3express`).
     pub fn kind(&self) -> &'static str {
-        let outposts_scope = self
-            .auth
-            .v4_parts()
-            .is_some_and(|p| p.service == sign::SERVICE_OUTPOSTS);
+        let service = self.auth.v4_parts().map(|p| p.service);
         match endpoint_kind(&self.host) {
-            "bucket" if outposts_scope => "S3 on Outposts access point",
+            "bucket" if service == Some(sign::SERVICE_OUTPOSTS) => "S3 on Outposts access point",
+            "bucket" if service == Some(sign::SERVICE_S3EXPRESS) => "directory bucket",
             kind => kind,
         }
+    }
+
+    /// Whether the URL is signed with an S3 Express session (it carries
+    /// `X-Amz-S3session-Token`): its key and secret are the session's, which
+    /// CreateSession handed out for a few minutes, not the caller's.
+    pub fn express_session(&self) -> bool {
+        self.signed_pairs
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(sign::X_AMZ_S3SESSION_TOKEN))
     }
 
     /// Why S3 would refuse this URL at `now` whatever its signature: the
@@ -353,11 +366,12 @@ impl Inspected {
                 "the credential scope date {date} is not the date of X-Amz-Date {signed_date}"
             ));
         }
-        // S3 on Outposts signs as `s3-outposts`, everything else as `s3`.
-        let want_service = if self.kind() == "S3 on Outposts access point" {
-            sign::SERVICE_OUTPOSTS
-        } else {
-            sign::SERVICE
+        // S3 on Outposts signs as `s3-outposts`, directory buckets as
+        // `s3express`, everything else as `s3`.
+        let want_service = match self.kind() {
+            "S3 on Outposts access point" => sign::SERVICE_OUTPOSTS,
+            "directory bucket" => sign::SERVICE_S3EXPRESS,
+            _ => sign::SERVICE,
         };
         if service != want_service {
             out.push(format!(
@@ -738,6 +752,7 @@ fn locate(hostname: &str, path: &str) -> (Addressing, Option<String>, String) {
         let bucket = hostname
             .find(".s3.")
             .or_else(|| hostname.find(".s3-"))
+            .or_else(|| hostname.find(".s3express-"))
             .map(|at| hostname[..at].to_owned());
         if bucket.is_some() {
             return (Addressing::VirtualHosted, bucket, path.to_owned());
@@ -1075,7 +1090,7 @@ fn aws_host_region(host: &str) -> Option<String> {
     let labels: Vec<&str> = rest.split('.').collect();
     let at = labels
         .iter()
-        .position(|l| *l == "s3" || l.starts_with("s3-"))?;
+        .position(|l| *l == "s3" || l.starts_with("s3-") || l.starts_with("s3express-"))?;
     let service = labels[at];
     if let Some(region) = labels.get(at + 1..)?.iter().find(|l| **l != "dualstack") {
         return (region.contains('-') && *region != "s3-accelerate").then(|| (*region).to_owned());
@@ -1135,6 +1150,35 @@ mod tests {
             put.causes.iter().any(|c| c.contains("signed for GET")),
             "{:?}",
             put.causes
+        );
+    }
+
+    #[test]
+    fn a_directory_bucket_url_is_named_and_its_session_token_redacted() {
+        let url = "https://mybucket--usw2-az1--x-s3.s3express-usw2-az1.us-west-2.amazonaws.com/key.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAS3XSESSION000000%2F20260102%2Fus-west-2%2Fs3express%2Faws4_request&X-Amz-Date=20260102T030405Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-S3session-Token=S3XSESSION%2Ftoken%2Bvalue%3D%3D&X-Amz-Signature=3f11c30eaf6d11f063ca97d1ae4d2cbef826987384df211c7c38989a4880d9a6";
+        let ins = decode(url).unwrap();
+        assert_eq!(ins.kind(), "directory bucket");
+        assert!(ins.express_session());
+        assert_eq!(ins.bucket.as_deref(), Some("mybucket--usw2-az1--x-s3"));
+        assert_eq!(ins.key, "key.txt");
+        assert_eq!(ins.addressing, Addressing::VirtualHosted);
+        assert_eq!(ins.session_token(), Some("S3XSESSION/token+value=="));
+        assert!(ins.params.is_empty(), "{:?}", ins.params);
+        let shown = ins.redacted_url();
+        assert!(!shown.contains("S3XSESSION%2Ftoken"), "{shown}");
+        assert!(shown.contains("X-Amz-S3session-Token=(session token, redacted)"));
+        assert!(ins.s3_refusals(at("2026-01-02T03:04:05Z")).is_empty());
+        // The zonal host names its region; a scope of another is refused,
+        // and so is a scope for `s3`.
+        let wrong = url.replace("%2Fus-west-2%2Fs3express%2F", "%2Feu-west-1%2Fs3%2F");
+        let refusals = decode(&wrong)
+            .unwrap()
+            .s3_refusals(at("2026-01-02T03:04:05Z"));
+        assert_eq!(refusals.len(), 2, "{refusals:?}");
+        assert!(refusals[0].contains("not s3express"), "{refusals:?}");
+        assert!(
+            refusals[1].contains("endpoint is in us-west-2"),
+            "{refusals:?}"
         );
     }
 

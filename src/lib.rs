@@ -200,6 +200,6 @@ pub mod uri;
 pub use credentials::Credentials;
 pub use endpoint::{EndpointConfig, Target};
 pub use error::{Error, Result};
-pub use presign::{Expiry, ObjectRequest, Presigner};
+pub use presign::{Expiry, ObjectRequest, Presigner, SessionUse};
 pub use secret::SecretString;
 pub use sign::Signed;

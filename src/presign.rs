@@ -8,9 +8,11 @@ use crate::credentials::Credentials;
 use crate::endpoint::{EndpointConfig, Target};
 use crate::error::{Error, Result};
 use crate::post::{self, PostForm, PostSpec};
+use crate::providers::s3express;
 use crate::sign::{
     self, AuthScheme, Pending, QuerySigner, SignRequest, Signed, Trace, encode, v2, v4a,
 };
+use crate::system::System;
 use crate::uri;
 
 /// How long a URL stays valid: 1 second to 7 days, the SigV4 limits.
@@ -173,7 +175,10 @@ enum Signing {
 /// The endpoint rules say how each request is signed ([`Target::auth`]):
 /// SigV4 for buckets and access points, SigV4A for multi-region and
 /// Outposts access points, SigV2 when the configuration asks for it; the
-/// presigner dispatches on that.
+/// presigner dispatches on that. A directory bucket (S3 Express One Zone,
+/// [`Target::s3express_session`]) is signed with the keys of an S3 Express
+/// session, which [`Presigner::express_session`] gets with one CreateSession
+/// call per bucket; the other kinds never touch the network.
 ///
 /// ```
 /// use presign::{Credentials, EndpointConfig, ObjectRequest, Presigner, Expiry};
@@ -193,6 +198,35 @@ pub struct Presigner {
     time: OffsetDateTime,
     path: String,
     key_path: String,
+    express: Express,
+}
+
+/// S3 Express One Zone: how CreateSession is called, and the sessions of
+/// this run, one signer per directory bucket (botocore keeps one session
+/// per bucket in its `S3ExpressIdentityCache`).
+struct Express {
+    /// The client of CreateSession calls (`Err`: why the settings make none).
+    client: std::result::Result<s3express::Client, String>,
+    /// The clock CreateSession requests are signed at.
+    now: OffsetDateTime,
+    sessions: Vec<(String, Box<QuerySigner>)>,
+    /// Buckets whose CreateSession failed, and how: not called again.
+    failed: Vec<(String, Error)>,
+}
+
+/// What [`Presigner::express_session`] did for a bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionUse {
+    /// The bucket needs no session (no S3 Express session auth, or URLs
+    /// are not signed).
+    NotNeeded,
+    /// CreateSession was called at `url`; the session lasts until `expires`.
+    Created {
+        url: String,
+        expires: Option<OffsetDateTime>,
+    },
+    /// The session of an earlier URL of this run was used again.
+    Reused { expires: Option<OffsetDateTime> },
 }
 
 impl Presigner {
@@ -241,7 +275,109 @@ impl Presigner {
             time,
             path: String::new(),
             key_path: String::new(),
+            express: Express {
+                client: Ok(s3express::Client {
+                    transport: crate::http::Transport::client_default(),
+                    max_attempts: 3,
+                }),
+                now: time,
+                sessions: Vec::new(),
+                failed: Vec::new(),
+            },
         }
+    }
+
+    /// Sets how CreateSession is called for directory buckets (S3 Express
+    /// One Zone) and the clock its requests are signed at; `client` is the
+    /// reason there is none when the settings are wrong (the error of the
+    /// first directory bucket). By default: no proxy settings read, three
+    /// attempts, signed at the signing time.
+    pub fn with_express_client(
+        mut self,
+        client: std::result::Result<s3express::Client, String>,
+        now: OffsetDateTime,
+    ) -> Self {
+        self.express.client = client;
+        self.express.now = now;
+        self
+    }
+
+    /// Makes sure a directory bucket's URLs can be signed: calls
+    /// CreateSession for `bucket` at `target` (its endpoint, from
+    /// [`Presigner::target`]) with this presigner's credentials, once per
+    /// bucket, and keeps the session for every later URL of the bucket.
+    /// Nothing happens for other buckets, unsigned URLs, or without
+    /// credentials (the URL then fails as any other would).
+    pub fn express_session(
+        &mut self,
+        sys: &dyn System,
+        bucket: &str,
+        target: &Target,
+    ) -> Result<SessionUse> {
+        let (true, Some(region)) = (target.s3express_session, target.signing_region()) else {
+            return Ok(SessionUse::NotNeeded);
+        };
+        let Signing::Signed(signer) = &self.signing else {
+            return Ok(SessionUse::NotNeeded);
+        };
+        if let Some((_, s)) = self.express.sessions.iter().find(|(b, _)| b == bucket) {
+            return Ok(SessionUse::Reused {
+                expires: s.credentials().expiration,
+            });
+        }
+        if let Some((_, error)) = self.express.failed.iter().find(|(b, _)| b == bucket) {
+            return Err(s3express::repeat(error));
+        }
+        let client = self
+            .express
+            .client
+            .as_ref()
+            .map_err(|why| Error::InvalidConfig(why.clone()))?;
+        let mut path = String::new();
+        target.join_path(&mut path, "");
+        let endpoint = s3express::SessionEndpoint {
+            origin: target.origin.clone(),
+            host: target.host.clone(),
+            path,
+            region: region.to_owned(),
+        };
+        let session = match s3express::create_session(
+            sys,
+            client,
+            &endpoint,
+            signer.credentials(),
+            self.express.now,
+        ) {
+            Ok(session) => session,
+            Err(e) => {
+                let e = s3express::for_bucket(e, bucket);
+                self.express
+                    .failed
+                    .push((bucket.to_owned(), s3express::repeat(&e)));
+                return Err(e);
+            }
+        };
+        let expires = session.expiration;
+        let Some(session_signer) = QuerySigner::new(session, self.time) else {
+            return Err(sign::time_out_of_range(self.time, 0));
+        };
+        self.express
+            .sessions
+            .push((bucket.to_owned(), Box::new(session_signer)));
+        Ok(SessionUse::Created {
+            url: format!("{}{}?session", endpoint.origin, endpoint.path),
+            expires,
+        })
+    }
+
+    /// The S3 Express session credentials of `bucket`, once
+    /// [`Presigner::express_session`] has made them.
+    pub fn express_credentials(&self, bucket: &str) -> Option<&Credentials> {
+        self.express
+            .sessions
+            .iter()
+            .find(|(b, _)| b == bucket)
+            .map(|(_, s)| s.credentials())
     }
 
     /// A presigner that prints plain, unsigned URLs (`--no-sign-request`).
@@ -257,6 +393,11 @@ impl Presigner {
     /// The signing instant.
     pub fn time(&self) -> OffsetDateTime {
         self.time
+    }
+
+    /// The clock of the run (CreateSession calls are signed at it).
+    pub fn clock(&self) -> OffsetDateTime {
+        self.express.now
     }
 
     /// The credentials in use, if any.
@@ -300,6 +441,14 @@ impl Presigner {
         target.join_path(&mut self.path, "");
         let url = format!("{}{}", target.origin, self.path);
         let region = match &target.auth {
+            AuthScheme::SigV4 {
+                signing_name: sign::SERVICE_S3EXPRESS,
+                ..
+            } => {
+                return Err(Error::Unsupported(
+                    "presign signs no upload forms (POST policies) for directory buckets (S3 Express One Zone): use a presigned PUT URL instead (presign --method PUT)".to_owned(),
+                ));
+            }
             AuthScheme::SigV4 { region, .. } => region.clone(),
             AuthScheme::SigV2 => {
                 return Err(Error::Usage(
@@ -405,6 +554,22 @@ impl Presigner {
         self.path.clear();
         target.join_path(&mut self.path, &self.key_path);
         let signer = match &mut self.signing {
+            Signing::Signed(_) if target.s3express_session => {
+                match self
+                    .express
+                    .sessions
+                    .iter_mut()
+                    .find(|(b, _)| b == req.bucket)
+                {
+                    Some((_, session)) => session,
+                    None => {
+                        return Err(Error::Unsupported(format!(
+                            "directory bucket {} needs an S3 Express session first (Presigner::express_session)",
+                            crate::escape::for_terminal(req.bucket)
+                        )));
+                    }
+                }
+            }
             Signing::Signed(signer) => signer,
             Signing::Unsigned => {
                 url.push_str(&target.origin);
@@ -414,7 +579,7 @@ impl Presigner {
             Signing::NoCredentials => return Err(Error::NoCredentials),
             Signing::TimeOutOfRange => return Err(sign::time_out_of_range(self.time, seconds)),
         };
-        let Some(scheme) = target.auth.query_scheme() else {
+        let Some(scheme) = target.query_scheme() else {
             // SigV2. The resource is /bucket/key whatever the addressing.
             let mut resource = String::with_capacity(req.bucket.len() + self.key_path.len() + 2);
             resource.push('/');
@@ -462,6 +627,74 @@ impl Presigner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_directory_bucket_is_signed_with_one_session_per_bucket() {
+        use crate::providers::testkit::Script;
+        use crate::system::MapSystem;
+        use time::macros::datetime;
+        // AWS CLI v2's recorded run: the session it was given, the URL it
+        // printed.
+        const ANSWER: &str = "<CreateSessionResult><Credentials><SessionToken>S3XSESSION/token+value==</SessionToken><SecretAccessKey>s3x/session+secret</SecretAccessKey><AccessKeyId>ASIAS3XSESSION000000</AccessKeyId><Expiration>2026-01-02T03:09:05Z</Expiration></Credentials></CreateSessionResult>";
+        const URL: &str = "http://127.0.0.1:18555/mybucket--usw2-az1--x-s3/key.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIAS3XSESSION000000%2F20260102%2Fus-west-2%2Fs3express%2Faws4_request&X-Amz-Date=20260102T030405Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-S3session-Token=S3XSESSION%2Ftoken%2Bvalue%3D%3D&X-Amz-Signature=3f11c30eaf6d11f063ca97d1ae4d2cbef826987384df211c7c38989a4880d9a6";
+        let server = Script::new();
+        server.reply(200, &[], ANSWER);
+        let sys = MapSystem::new().server(server.clone());
+        let now = datetime!(2026-01-02 03:04:05 UTC);
+        let endpoint = EndpointConfig {
+            region: Some("us-west-2".into()),
+            custom: Some(crate::endpoint::CustomEndpoint::parse("http://127.0.0.1:18555").unwrap()),
+            ..Default::default()
+        };
+        let creds = Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        )
+        .with_session_token("source-token");
+        let mut p = Presigner::new(endpoint, Some(creds), now);
+        let bucket = "mybucket--usw2-az1--x-s3";
+        let target = p.target(bucket).unwrap();
+        let req = ObjectRequest::get(bucket, "key.txt", Expiry::DEFAULT);
+        // Without a session there is no URL.
+        assert!(p.presign_at(&target, &req).is_err());
+        let used = p.express_session(&sys, bucket, &target).unwrap();
+        assert_eq!(
+            used,
+            SessionUse::Created {
+                url: "http://127.0.0.1:18555/mybucket--usw2-az1--x-s3?session".to_owned(),
+                expires: Some(datetime!(2026-01-02 03:09:05 UTC)),
+            }
+        );
+        assert_eq!(p.presign_at(&target, &req).unwrap().url, URL);
+        assert!(matches!(
+            p.express_session(&sys, bucket, &target).unwrap(),
+            SessionUse::Reused { .. }
+        ));
+        assert_eq!(server.requests().len(), 1);
+        // The uncached signer gives the same bytes.
+        let session = p.express_credentials(bucket).unwrap().clone();
+        let signer = QuerySigner::new(session, now).unwrap();
+        let mut path = String::new();
+        target.join_path(&mut path, "/key.txt");
+        let uncached = signer.presign_uncached(&SignRequest {
+            method: "GET",
+            origin: &target.origin,
+            path: &path,
+            host: &target.host,
+            scheme: target.query_scheme().unwrap(),
+            params: &[],
+            headers: &[],
+            expires: 3600,
+        });
+        assert_eq!(uncached.url, URL);
+        // Other buckets need no session and make no call.
+        let plain = p.target("plain-bucket").unwrap();
+        assert_eq!(
+            p.express_session(&sys, "plain-bucket", &plain).unwrap(),
+            SessionUse::NotNeeded
+        );
+        assert_eq!(server.requests().len(), 1);
+    }
 
     #[test]
     fn expiry_limits_are_sigv4s() {

@@ -406,6 +406,7 @@ fn the_test_suites_query_cases_stage_by_stage() {
             signed_headers: "host",
             session_token: creds["token"].as_str(),
             region_set: ctx["region"].as_str(),
+            express_session: false,
         }
         .in_url_order();
         let names: Vec<&str> = all[first_auth..all.len() - 1]

@@ -28,9 +28,15 @@ use crate::endpoint::Target;
 use crate::error::{Error, Result};
 use crate::escape::for_terminal;
 use crate::operation::{Method, Operation};
-use crate::presign::{Expiry, ObjectRequest, Presigner};
+use crate::presign::{Expiry, ObjectRequest, Presigner, SessionUse};
 use crate::secret::redact;
 use crate::sign::{AuthScheme, Pending, Trace, v2};
+use crate::system::System;
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
 
 /// The longest input line read whole. An S3 key is at most 1,024 bytes of
 /// UTF-8, so `s3://` + a bucket (63) or access point ARN (~100) + `/` + a
@@ -44,7 +50,11 @@ pub(crate) const MAX_LINE: usize = 64 * 1024;
 const CHUNK: usize = 2048;
 
 /// Everything a run needs to presign one input after another.
-pub(crate) struct UrlJob {
+pub(crate) struct UrlJob<'s> {
+    /// For CreateSession calls (directory buckets).
+    sys: &'s dyn System,
+    /// `--strict`: a URL that outlives its S3 Express session fails.
+    strict: bool,
     output: UrlOutput,
     debug: bool,
     needs_key: bool,
@@ -79,9 +89,11 @@ enum Item {
     Failed { error: Error, label: String },
 }
 
-impl UrlJob {
-    pub(crate) fn new(run: &UrlRun, prepared: Prepared) -> Self {
+impl<'s> UrlJob<'s> {
+    pub(crate) fn new(run: &UrlRun, prepared: Prepared, sys: &'s dyn System) -> Self {
         UrlJob {
+            sys,
+            strict: run.signing.strict,
             output: run.format,
             part_size: run.part_size,
             debug: run.signing.debug,
@@ -108,7 +120,7 @@ impl UrlJob {
         if self.debug {
             let _ = writeln!(
                 err,
-                "{DEBUG} addressing: {} ({}), host {}, auth {}",
+                "{DEBUG} addressing: {} ({}), host {}, auth {}{}",
                 if target.virtual_hosted {
                     "virtual-hosted"
                 } else {
@@ -116,7 +128,12 @@ impl UrlJob {
                 },
                 target.origin,
                 target.host,
-                target.auth
+                target.auth,
+                if target.s3express_session {
+                    " with an S3 Express session (sigv4-s3express)"
+                } else {
+                    ""
+                }
             );
         }
         if target.ignored_endpoint && !self.warned_endpoint {
@@ -131,6 +148,73 @@ impl UrlJob {
         Ok(())
     }
 
+    /// A directory bucket's URLs are signed with an S3 Express session:
+    /// CreateSession once per bucket and run, its session kept for the
+    /// bucket's later URLs. A session that ends before the URL would is
+    /// warned about when it is made (refused under `--strict`), as other
+    /// temporary credentials are.
+    fn express_session(&mut self, bucket: &str, err: &mut dyn Write) -> Result<()> {
+        let Some((_, target)) = &self.target else {
+            return Ok(());
+        };
+        let used = self.presigner.express_session(self.sys, bucket, target)?;
+        let (expires, created) = match &used {
+            SessionUse::NotNeeded => return Ok(()),
+            SessionUse::Created { url, expires } => {
+                if self.debug {
+                    let _ = writeln!(
+                        err,
+                        "{DEBUG} S3 Express: CreateSession for directory bucket {} at {}: session until {}",
+                        for_terminal(bucket),
+                        for_terminal(url),
+                        expires.map_or_else(|| "(no expiry given)".to_owned(), rfc3339)
+                    );
+                }
+                (*expires, true)
+            }
+            SessionUse::Reused { expires } => {
+                if self.debug {
+                    let _ = writeln!(
+                        err,
+                        "{DEBUG} S3 Express: reusing the session of directory bucket {} (until {})",
+                        for_terminal(bucket),
+                        expires.map_or_else(|| "(no expiry given)".to_owned(), rfc3339)
+                    );
+                }
+                (*expires, false)
+            }
+        };
+        let Some(expiration) = expires else {
+            return Ok(());
+        };
+        let bucket = for_terminal(bucket);
+        if expiration <= self.presigner.clock() {
+            return Err(Error::ExpiredCredentials {
+                source_name: format!("the S3 Express session of directory bucket {bucket}"),
+                at: rfc3339(expiration),
+            });
+        }
+        if expiration < self.expires_at {
+            if self.strict {
+                let lifetime = (expiration - self.presigner.time()).whole_seconds().max(0);
+                return Err(Error::InvalidExpiry(format!(
+                    "the URL would outlive the S3 Express session of directory bucket {bucket} (it expires at {}, the URL at {}): use --expires-in {lifetime} or less, or drop --strict",
+                    rfc3339(expiration),
+                    rfc3339(self.expires_at)
+                )));
+            }
+            if created {
+                let _ = writeln!(
+                    err,
+                    "{WARNING} the S3 Express session of directory bucket {bucket} expires at {}, before the URL would ({}); the URL stops working then",
+                    rfc3339(expiration),
+                    rfc3339(self.expires_at)
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Signs one input into `self.url`; a SigV4A signature is left to the
     /// caller (the digest it signs is returned).
     fn sign(&mut self, bucket: &str, key: &str, err: &mut dyn Write) -> Result<Pending> {
@@ -138,6 +222,7 @@ impl UrlJob {
             crate::uri::require_key(bucket, key)?;
         }
         self.resolve_target(bucket, err)?;
+        self.express_session(bucket, err)?;
         let Some((_, target)) = &self.target else {
             unreachable!("resolve_target sets the target");
         };
@@ -156,7 +241,7 @@ impl UrlJob {
             self.presigner
                 .presign_deferred(target, &request, &mut self.url, wants_trace)?;
         if self.debug && !trace.string_to_sign.is_empty() {
-            self.print_trace(&trace, err);
+            self.print_trace(bucket, &trace, err);
         }
         Ok(pending)
     }
@@ -253,10 +338,17 @@ impl UrlJob {
 
     /// `--debug`: what was signed, with the session token left out (the URL
     /// has to carry it; the log does not).
-    fn print_trace(&self, trace: &Trace, err: &mut dyn Write) {
-        let token = self
-            .presigner
-            .credentials()
+    fn print_trace(&self, bucket: &str, trace: &Trace, err: &mut dyn Write) {
+        let express = self
+            .target
+            .as_ref()
+            .is_some_and(|(_, t)| t.s3express_session);
+        let credentials = if express {
+            self.presigner.express_credentials(bucket)
+        } else {
+            self.presigner.credentials()
+        };
+        let token = credentials
             .and_then(|c| c.session_token.as_ref())
             .map_or("", |t| t.expose());
         if !trace.canonical_request.is_empty() {
@@ -274,16 +366,16 @@ impl UrlJob {
 /// The inputs of a run, presigned in order: one at a time, or, once a SigV4A
 /// URL comes and several cores can sign, queued in chunks whose signatures
 /// are computed in parallel.
-pub(crate) struct Batch<'a> {
-    job: &'a mut UrlJob,
+pub(crate) struct Batch<'a, 's> {
+    job: &'a mut UrlJob<'s>,
     failures: &'a mut Failures,
     /// Threads to sign a chunk on; 1 signs each URL as it comes.
     threads: usize,
     queue: Vec<Item>,
 }
 
-impl<'a> Batch<'a> {
-    pub(crate) fn new(job: &'a mut UrlJob, failures: &'a mut Failures) -> Self {
+impl<'a, 's> Batch<'a, 's> {
+    pub(crate) fn new(job: &'a mut UrlJob<'s>, failures: &'a mut Failures) -> Self {
         // `--debug` interleaves each URL's trace with its errors: in order,
         // one at a time.
         let threads = if job.debug {

@@ -99,7 +99,15 @@ fn one(
     out: &mut dyn Write,
 ) -> Result<i32> {
     let verification = if args.verify {
-        let secret = keys.secret_for(ins.access_key_id())?;
+        let secret = match keys.secret_for(ins.access_key_id()) {
+            Err(Error::NoCredentialsFor(_)) if ins.express_session() => {
+                return Err(Error::NoCredentialsFor(format!(
+                    "cannot verify: the URL is signed with the S3 Express session key {} that CreateSession handed out, and its secret is the session's (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to the session's keys to verify)",
+                    inspect::escape(ins.access_key_id())
+                )));
+            }
+            other => other?,
+        };
         Some(inspect::verify(
             ins,
             &secret,
@@ -317,6 +325,7 @@ fn to_json(ins: &Inspected, now: OffsetDateTime) -> Value {
             doc["signed_at"] = json!(rfc3339(*signed_at));
             doc["expires_in"] = json!(expires);
             doc["session_token"] = json!(session_token);
+            doc["s3express_session"] = json!(ins.express_session());
         }
         Auth::V4A {
             date,
@@ -405,7 +414,13 @@ fn to_text(
                 ""
             };
             rows.push(("lifetime", format!("{expires} s{limit}")));
-            if *session_token {
+            if ins.express_session() {
+                rows.push((
+                    "session token",
+                    "yes, an S3 Express session's (X-Amz-S3session-Token, from CreateSession)"
+                        .to_owned(),
+                ));
+            } else if *session_token {
                 rows.push(("session token", "yes (temporary credentials)".to_owned()));
             }
         }

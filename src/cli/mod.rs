@@ -502,7 +502,8 @@ fn prepare(
         Presigner::sigv2(endpoint, resolved.credentials, time)
     } else {
         Presigner::new(resolved.endpoint, resolved.credentials, time)
-    };
+    }
+    .with_express_client(resolved.s3express_client, now);
     Ok(Prepared {
         expires,
         expires_at,
@@ -563,7 +564,7 @@ fn execute_url(run: &UrlRun, cx: &mut Context, written_status: &mut Option<i32>)
     {
         return Err(Error::NoCredentials);
     }
-    let mut job = batch::UrlJob::new(run, prepared);
+    let mut job = batch::UrlJob::new(run, prepared, cx.sys);
     if let Some(one) = single {
         let (bucket, key) = run.inputs.split(one);
         let outcome = job.one(bucket, key, cx.out, cx.err);

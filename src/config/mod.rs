@@ -72,6 +72,10 @@ pub struct Resolved {
     /// `s3_us_east_1_regional_endpoint`, then its `s3 =` section). v2 ignores
     /// it; SigV2 URLs follow v1 and read it.
     pub s3_us_east_1_regional_endpoint: Option<String>,
+    /// How CreateSession is called for directory buckets: the session's
+    /// timeouts, proxies, CA bundle and attempts, or why its settings are
+    /// wrong (reported when a directory bucket needs a session).
+    pub s3express_client: std::result::Result<crate::providers::s3express::Client, String>,
 }
 
 /// Resolves profile, credentials, region and endpoint from `sys`, at `now`
@@ -192,6 +196,13 @@ pub fn resolve_traced(
     };
 
     let endpoint = endpoint_config(sys, overrides, &files, &scoped, imds_region, trail)?;
+    let s3express_client = (|| {
+        Ok::<_, Error>(crate::providers::s3express::Client {
+            transport: cx.client_transport()?,
+            max_attempts: cx.max_attempts()?,
+        })
+    })()
+    .map_err(|e| e.to_string());
     let s3_signature_version = scoped
         .get("s3")
         .and_then(|v| v.nested("signature_version"))
@@ -208,6 +219,7 @@ pub fn resolve_traced(
                 .map(str::to_owned)
         });
     Ok(Resolved {
+        s3express_client,
         s3_signature_version,
         s3_us_east_1_regional_endpoint,
         profile,
@@ -338,6 +350,34 @@ fn endpoint_config(
             Some(v) => boolean(&v),
             None => s3_key("s3_disable_multiregion_access_points").is_some_and(boolean),
         };
+    // botocore's `s3_disable_express_session_auth` config variable: the
+    // environment variable, else the profile's top-level key; a value that
+    // is not a boolean fails every S3 client (`InvalidConfigError`).
+    let (express_setting, express_source) = match sys.var("AWS_S3_DISABLE_EXPRESS_SESSION_AUTH")? {
+        Some(v) => (Some(v), "AWS_S3_DISABLE_EXPRESS_SESSION_AUTH"),
+        None => (
+            scoped
+                .text("s3_disable_express_session_auth")
+                .map(str::to_owned),
+            "the profile's s3_disable_express_session_auth",
+        ),
+    };
+    let disable_express_session_auth = match express_setting.as_deref() {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(v) => {
+            return Err(Error::InvalidConfig(format!(
+                "Invalid value \"{}\" for s3_disable_express_session_auth. Value must be a boolean (set {express_source} to true or false)",
+                for_terminal(v)
+            )));
+        }
+    };
+    if disable_express_session_auth {
+        trail.push(format!(
+            "S3 Express session auth: disabled (from {express_source}): directory buckets are signed without CreateSession"
+        ));
+    }
     trail.push(format!(
         "addressing style: {}; accelerate: {accelerate}; dual-stack: {dualstack}; FIPS: {fips}{}",
         addressing_style.name(),
@@ -358,6 +398,7 @@ fn endpoint_config(
         sigv2: false,
         disable_multiregion_access_points,
         us_east_1_regional: false,
+        disable_express_session_auth,
     })
 }
 

@@ -20,7 +20,7 @@ pub mod partition;
 pub mod url;
 
 use crate::error::{Error, Result};
-use crate::sign::{AuthScheme, SERVICE, SERVICE_OUTPOSTS};
+use crate::sign::{AuthScheme, SERVICE, SERVICE_OUTPOSTS, SERVICE_S3EXPRESS};
 use crate::uri::{AccessPoint, BucketRef, OutpostAccessPoint};
 
 /// `s3 = addressing_style = ...` of the profile.
@@ -220,6 +220,11 @@ pub struct EndpointConfig {
     /// keeps its regional endpoint. Read for SigV2 URLs only (v2 ignores
     /// the setting).
     pub us_east_1_regional: bool,
+    /// `AWS_S3_DISABLE_EXPRESS_SESSION_AUTH` or the profile's
+    /// `s3_disable_express_session_auth` (the rule set's
+    /// `DisableS3ExpressSessionAuth`): directory buckets are signed with the
+    /// plain credentials as SigV4 for `s3express`, without CreateSession.
+    pub disable_express_session_auth: bool,
 }
 
 /// Where requests for one bucket go.
@@ -239,6 +244,12 @@ pub struct Target {
     /// multi-region access point goes to its global host whatever the
     /// endpoint says, as in AWS CLI v2).
     pub ignored_endpoint: bool,
+    /// The rule set's `sigv4-s3express`: a directory bucket signed (SigV4
+    /// for `s3express`, [`Target::auth`]) with the credentials of an S3
+    /// Express session that CreateSession gives for the bucket, its token in
+    /// `X-Amz-S3session-Token`. `false` with session auth disabled (plain
+    /// `sigv4` for `s3express`) and for every other bucket.
+    pub s3express_session: bool,
 }
 
 impl Target {
@@ -256,7 +267,19 @@ impl Target {
             auth,
             virtual_hosted,
             ignored_endpoint: false,
+            s3express_session: false,
         })
+    }
+
+    /// How a URL for this target is signed in its query: the auth scheme's
+    /// SigV4 or SigV4A, or SigV4 with an S3 Express session.
+    pub fn query_scheme(&self) -> Option<crate::sign::QueryScheme<'_>> {
+        match (&self.auth, self.s3express_session) {
+            (AuthScheme::SigV4 { region, .. }, true) => {
+                Some(crate::sign::QueryScheme::V4Express { region })
+            }
+            (auth, _) => auth.query_scheme(),
+        }
     }
 
     /// The region of a SigV4 credential scope (`None` for SigV4A and SigV2).
@@ -399,6 +422,9 @@ impl EndpointConfig {
     }
 
     fn bucket_target(&self, bucket: &str) -> Result<Target> {
+        if let Some(suffix) = directory_bucket_suffix(bucket) {
+            return self.directory_bucket_target(bucket, suffix);
+        }
         let custom = self.custom.as_ref();
         let accelerate = self.accelerate;
         let fips = self.fips && custom.is_none();
@@ -538,6 +564,87 @@ impl EndpointConfig {
             None => format!("https://s3.{region}.{dns}"),
         };
         Target::new(origin, path, signing, false)
+    }
+
+    /// A directory bucket (S3 Express One Zone): `NAME--AZID--x-s3`, or
+    /// `NAME--AZID--xa-s3` (an access point of one). The rule set sends it
+    /// to its zonal endpoint `BUCKET.s3express[-fips]-AZID[.dualstack].REGION.DNS`
+    /// (virtual-hosted only), or with a custom endpoint to `BUCKET.AUTHORITY`,
+    /// path-style `AUTHORITY/BUCKET` for an IP address; it is signed for
+    /// `s3express` in the client's region, with an S3 Express session
+    /// ([`Target::s3express_session`]) unless session auth is disabled.
+    /// Addressing style is not read.
+    fn directory_bucket_target(&self, bucket: &str, suffix: usize) -> Result<Target> {
+        let mut target = self.directory_bucket_endpoint(bucket, suffix)?;
+        target.s3express_session = !self.disable_express_session_auth;
+        Ok(target)
+    }
+
+    fn directory_bucket_endpoint(&self, bucket: &str, suffix: usize) -> Result<Target> {
+        if self.sigv2 {
+            return Err(Error::Usage(
+                "directory buckets (S3 Express One Zone) take SigV4 only: drop --signature-version s3 (or the profile's s3 signature_version = s3)"
+                    .to_owned(),
+            ));
+        }
+        if self.accelerate {
+            return Err(rules(
+                "S3Express does not support S3 Accelerate.",
+                "drop s3 use_accelerate_endpoint from the profile for directory buckets",
+            ));
+        }
+        let region = self.rule_region();
+        let auth = AuthScheme::SigV4 {
+            signing_name: SERVICE_S3EXPRESS,
+            region: region.to_owned(),
+        };
+        let not_hostable = || {
+            rules(
+                "S3Express bucket name is not a valid virtual hostable name.",
+                "a directory bucket name is lower-case letters, digits and `-`, 3 to 63 characters",
+            )
+        };
+        if let Some(c) = &self.custom {
+            if c.is_ip {
+                let mut base = String::from("/");
+                crate::sign::encode::push_query(&mut base, bucket);
+                base.push_str(&c.path);
+                return Target::new(format!("{}://{}", c.scheme, c.authority), base, auth, false);
+            }
+            if !virtual_hostable(bucket, false) {
+                return Err(not_hostable());
+            }
+            return Target::new(
+                format!("{}://{bucket}.{}", c.scheme, c.authority),
+                c.path.clone(),
+                auth,
+                true,
+            );
+        }
+        if !virtual_hostable(bucket, false) {
+            return Err(not_hostable());
+        }
+        if !url::is_host_label(region) {
+            return Err(Error::InvalidRegion(format!(
+                "invalid region '{}': a region is a DNS label such as eu-west-2",
+                region.escape_debug()
+            )));
+        }
+        let Some(zone) = availability_zone(bucket, suffix) else {
+            return Err(rules(
+                "Unrecognized S3Express bucket name format.",
+                "a directory bucket is named NAME--AZID--x-s3, such as mybucket--usw2-az1--x-s3",
+            ));
+        };
+        let dns = partition::of(region).dns_suffix;
+        let fips = if self.fips { "-fips" } else { "" };
+        let dualstack = if self.dualstack { ".dualstack" } else { "" };
+        Target::new(
+            format!("https://{bucket}.s3express{fips}-{zone}{dualstack}.{region}.{dns}"),
+            String::new(),
+            auth,
+            true,
+        )
     }
 
     fn access_point_target(&self, ap: &AccessPoint) -> Result<Target> {
@@ -766,6 +873,31 @@ impl EndpointConfig {
             true,
         )
     }
+}
+
+/// The length of a directory bucket's suffix: `--x-s3` (6) or `--xa-s3`
+/// (7), as the rule set tests it (its `substring`, which takes ASCII only).
+pub fn directory_bucket_suffix(bucket: &str) -> Option<usize> {
+    if !bucket.is_ascii() {
+        None
+    } else if bucket.ends_with("--x-s3") {
+        Some(6)
+    } else if bucket.ends_with("--xa-s3") {
+        Some(7)
+    } else {
+        None
+    }
+}
+
+/// The Availability Zone id of a directory bucket: the rule set tries the
+/// id lengths 8, 9, 13, 14 and 20 (`usw2-az1`, `use1-az10`, local zones
+/// `usw2-lax1-az1` ...) in that order, each before the suffix and after `--`.
+fn availability_zone(bucket: &str, suffix: usize) -> Option<&str> {
+    let end = bucket.len().checked_sub(suffix)?;
+    [8, 9, 13, 14, 20].into_iter().find_map(|len| {
+        let start = end.checked_sub(len + 2)?;
+        (&bucket[start..start + 2] == "--").then(|| &bucket[start + 2..end])
+    })
 }
 
 /// A refusal of the S3 endpoint rules: their own words, so that they can be
@@ -1085,6 +1217,144 @@ mod tests {
             redact_userinfo("https://u:pw@h.example/p@th"),
             "https://***@h.example/p@th"
         );
+    }
+
+    #[test]
+    fn directory_buckets_go_to_their_zonal_endpoint_signed_for_s3express() {
+        let express = |region: &str| AuthScheme::SigV4 {
+            signing_name: SERVICE_S3EXPRESS,
+            region: region.to_owned(),
+        };
+        let mut c = config(Some("us-west-2"));
+        let cases = [
+            (
+                "b--usw2-az1--x-s3",
+                "https://b--usw2-az1--x-s3.s3express-usw2-az1.us-west-2.amazonaws.com",
+            ),
+            (
+                "b--use1-az10--x-s3",
+                "https://b--use1-az10--x-s3.s3express-use1-az10.us-west-2.amazonaws.com",
+            ),
+            (
+                "b--usw2-lax1-az1--x-s3",
+                "https://b--usw2-lax1-az1--x-s3.s3express-usw2-lax1-az1.us-west-2.amazonaws.com",
+            ),
+            (
+                "b--usw2-lax1-az10--x-s3",
+                "https://b--usw2-lax1-az10--x-s3.s3express-usw2-lax1-az10.us-west-2.amazonaws.com",
+            ),
+            (
+                "b--abcdefghijklmnopqrst--x-s3",
+                "https://b--abcdefghijklmnopqrst--x-s3.s3express-abcdefghijklmnopqrst.us-west-2.amazonaws.com",
+            ),
+            (
+                "ap--usw2-az1--xa-s3",
+                "https://ap--usw2-az1--xa-s3.s3express-usw2-az1.us-west-2.amazonaws.com",
+            ),
+        ];
+        for (bucket, origin) in cases {
+            let t = c.target(&BucketRef::Name(bucket)).unwrap();
+            assert_eq!(t.origin, origin);
+            assert_eq!(t.base_path, "");
+            assert_eq!(t.auth, express("us-west-2"));
+            assert!(t.s3express_session);
+            assert!(t.virtual_hosted);
+        }
+        // Addressing style is not read; FIPS and dual-stack name the host.
+        c.addressing_style = AddressingStyle::Path;
+        c.fips = true;
+        c.dualstack = true;
+        assert_eq!(
+            c.target(&BucketRef::Name("b--usw2-az1--x-s3"))
+                .unwrap()
+                .origin,
+            "https://b--usw2-az1--x-s3.s3express-fips-usw2-az1.dualstack.us-west-2.amazonaws.com"
+        );
+        let mut c = config(Some("cn-north-1"));
+        c.dualstack = true;
+        assert_eq!(
+            c.target(&BucketRef::Name("b--cnn1-az1--x-s3"))
+                .unwrap()
+                .origin,
+            "https://b--cnn1-az1--x-s3.s3express-cnn1-az1.dualstack.cn-north-1.amazonaws.com.cn"
+        );
+        // Session auth off: plain SigV4 for s3express, same host.
+        let mut c = config(Some("us-west-2"));
+        c.disable_express_session_auth = true;
+        let t = c.target(&BucketRef::Name("b--usw2-az1--x-s3")).unwrap();
+        assert_eq!(t.auth, express("us-west-2"));
+        assert!(!t.s3express_session);
+        assert_eq!(
+            t.query_scheme(),
+            Some(crate::sign::QueryScheme::V4 {
+                region: "us-west-2",
+                service: SERVICE_S3EXPRESS
+            })
+        );
+        // Not directory buckets: the suffix must be whole.
+        for bucket in ["b--usw2-az1-x-s3", "b--usw2-az1--x-s3x", "x-s3"] {
+            let t = config(Some("us-west-2"))
+                .target(&BucketRef::Name(bucket))
+                .unwrap();
+            assert_eq!(t.auth, AuthScheme::s3("us-west-2"), "{bucket}");
+            assert!(!t.s3express_session);
+        }
+    }
+
+    #[test]
+    fn directory_buckets_with_a_custom_endpoint_and_the_rule_sets_refusals() {
+        let express = AuthScheme::SigV4 {
+            signing_name: SERVICE_S3EXPRESS,
+            region: "us-west-2".to_owned(),
+        };
+        let mut c = config(Some("us-west-2"));
+        c.custom = Some(CustomEndpoint::parse("http://127.0.0.1:18555").unwrap());
+        let (u, h, _) = url_of(&c, "b--usw2-az1--x-s3", "/k");
+        assert_eq!(u, "http://127.0.0.1:18555/b--usw2-az1--x-s3/k");
+        assert_eq!(h, "127.0.0.1:18555");
+        assert_eq!(
+            c.target(&BucketRef::Name("b--usw2-az1--x-s3"))
+                .unwrap()
+                .auth,
+            express
+        );
+        // The rule set puts an IP endpoint's path after the bucket.
+        c.custom = Some(CustomEndpoint::parse("http://10.0.0.1/base").unwrap());
+        assert_eq!(
+            url_of(&c, "b--usw2-az1--x-s3", "/k").0,
+            "http://10.0.0.1/b--usw2-az1--x-s3/base/k"
+        );
+        // A named host is virtual-hosted even with addressing_style = path.
+        c.custom = Some(CustomEndpoint::parse("https://s3.example:8443/p").unwrap());
+        c.addressing_style = AddressingStyle::Path;
+        assert_eq!(
+            url_of(&c, "b--usw2-az1--x-s3", "/k").0,
+            "https://b--usw2-az1--x-s3.s3.example:8443/p/k"
+        );
+        let refusal = |c: &EndpointConfig, bucket: &str| {
+            c.target(&BucketRef::Name(bucket)).unwrap_err().to_string()
+        };
+        assert!(refusal(&c, "B--usw2-az1--x-s3").contains("not a valid virtual hostable name"));
+        let c = config(Some("us-west-2"));
+        assert!(refusal(&c, "b.c--usw2-az1--x-s3").contains("not a valid virtual hostable name"));
+        assert!(refusal(&c, "bucket--x-s3").contains("Unrecognized S3Express bucket name format."));
+        assert!(refusal(&c, "b--az--x-s3").contains("Unrecognized S3Express bucket name format."));
+        let mut accel = config(Some("us-west-2"));
+        accel.accelerate = true;
+        let err = accel
+            .target(&BucketRef::Name("b--usw2-az1--x-s3"))
+            .unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::EXIT_OTHER);
+        assert!(
+            err.to_string()
+                .contains("S3Express does not support S3 Accelerate.")
+        );
+        let mut v2 = config(Some("us-west-2"));
+        v2.sigv2 = true;
+        let err = v2
+            .target(&BucketRef::Name("b--usw2-az1--x-s3"))
+            .unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::EXIT_USAGE);
     }
 
     #[test]

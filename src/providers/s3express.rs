@@ -116,6 +116,61 @@ pub fn create_session(
     })
 }
 
+/// `error` of a CreateSession call, naming the directory bucket it was for.
+pub fn for_bucket(error: Error, bucket: &str) -> Error {
+    let bucket = for_terminal(bucket);
+    match error {
+        Error::Service {
+            service,
+            operation,
+            code,
+            message,
+            attempts,
+            hint,
+        } => Error::Service {
+            service,
+            operation,
+            code,
+            message,
+            attempts,
+            hint: if hint.is_empty() {
+                format!("directory bucket {bucket}")
+            } else {
+                format!("directory bucket {bucket}: {hint}")
+            },
+        },
+        Error::CredentialSource(text) => Error::CredentialSource(format!(
+            "no S3 Express session for directory bucket {bucket}: {text}"
+        )),
+        other => other,
+    }
+}
+
+/// The same failure again, for a later URL of a bucket whose CreateSession
+/// failed (a batch reports it on each of the bucket's inputs without calling
+/// again).
+pub fn repeat(error: &Error) -> Error {
+    match error {
+        Error::Service {
+            service,
+            operation,
+            code,
+            message,
+            attempts,
+            hint,
+        } => Error::Service {
+            service,
+            operation,
+            code: code.clone(),
+            message: message.clone(),
+            attempts: *attempts,
+            hint: hint.clone(),
+        },
+        Error::InvalidConfig(text) => Error::InvalidConfig(text.clone()),
+        other => Error::CredentialSource(other.to_string()),
+    }
+}
+
 fn xml_field(text: &str, name: &str) -> Option<String> {
     let doc = roxmltree::Document::parse(text).ok()?;
     doc.descendants()

@@ -196,6 +196,9 @@ pub struct AuthParams<'a> {
     pub session_token: Option<&'a str>,
     /// SigV4A's `X-Amz-Region-Set`.
     pub region_set: Option<&'a str>,
+    /// The session token is an S3 Express session's: it goes in
+    /// `X-Amz-S3session-Token` (same place) instead of `X-Amz-Security-Token`.
+    pub express_session: bool,
 }
 
 impl AuthParams<'_> {
@@ -213,7 +216,12 @@ impl AuthParams<'_> {
             Algorithm::EcdsaP256Sha256 => out.extend([signed, expires]),
         }
         if let Some(token) = self.session_token {
-            out.push((super::X_AMZ_SECURITY_TOKEN, token.to_owned()));
+            let name = if self.express_session {
+                super::X_AMZ_S3SESSION_TOKEN
+            } else {
+                super::X_AMZ_SECURITY_TOKEN
+            };
+            out.push((name, token.to_owned()));
         }
         if let Some(set) = self.region_set {
             out.push((super::X_AMZ_REGION_SET, set.to_owned()));
@@ -248,6 +256,7 @@ mod tests {
             signed_headers: "host",
             session_token: Some(token),
             region_set: Some("us-east-1"),
+            express_session: false,
         };
         let names: Vec<&str> = auth.in_url_order().iter().map(|(n, _)| *n).collect();
         assert_eq!(

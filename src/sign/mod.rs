@@ -41,6 +41,8 @@ pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 pub const SERVICE: &str = "s3";
 /// The signing name of S3 on Outposts.
 pub const SERVICE_OUTPOSTS: &str = "s3-outposts";
+/// The signing name of directory buckets (S3 Express One Zone).
+pub const SERVICE_S3EXPRESS: &str = "s3express";
 /// The last element of the credential scope.
 pub const TERMINATOR: &str = "aws4_request";
 /// The longest expiry SigV4 allows: seven days, in seconds.
@@ -94,6 +96,9 @@ pub const X_AMZ_DATE: &str = "X-Amz-Date";
 pub const X_AMZ_EXPIRES: &str = "X-Amz-Expires";
 pub const X_AMZ_SIGNED_HEADERS: &str = "X-Amz-SignedHeaders";
 pub const X_AMZ_SECURITY_TOKEN: &str = "X-Amz-Security-Token";
+/// The S3 Express session token of a directory bucket URL (botocore
+/// `S3ExpressQueryAuth`), in the place `X-Amz-Security-Token` takes.
+pub const X_AMZ_S3SESSION_TOKEN: &str = "X-Amz-S3session-Token";
 pub const X_AMZ_SIGNATURE: &str = "X-Amz-Signature";
 /// SigV4A's set of regions a signature is valid in.
 pub const X_AMZ_REGION_SET: &str = "X-Amz-Region-Set";
@@ -239,12 +244,15 @@ pub enum QueryScheme<'a> {
         region_set: &'a str,
         service: &'static str,
     },
+    /// SigV4 for `s3express` with S3 Express session credentials: the
+    /// session token goes in `X-Amz-S3session-Token`.
+    V4Express { region: &'a str },
 }
 
 impl<'a> QueryScheme<'a> {
     fn algorithm(self) -> Algorithm {
         match self {
-            QueryScheme::V4 { .. } => Algorithm::HmacSha256,
+            QueryScheme::V4 { .. } | QueryScheme::V4Express { .. } => Algorithm::HmacSha256,
             QueryScheme::V4A { .. } => Algorithm::EcdsaP256Sha256,
         }
     }
@@ -252,13 +260,14 @@ impl<'a> QueryScheme<'a> {
     fn service(self) -> &'static str {
         match self {
             QueryScheme::V4 { service, .. } | QueryScheme::V4A { service, .. } => service,
+            QueryScheme::V4Express { .. } => SERVICE_S3EXPRESS,
         }
     }
 
     /// The region (SigV4) or the region set (SigV4A).
     fn regions(self) -> &'a str {
         match self {
-            QueryScheme::V4 { region, .. } => region,
+            QueryScheme::V4 { region, .. } | QueryScheme::V4Express { region } => region,
             QueryScheme::V4A { region_set, .. } => region_set,
         }
     }
@@ -270,7 +279,7 @@ impl<'a> QueryScheme<'a> {
         SigningScope {
             date,
             region: match self {
-                QueryScheme::V4 { region, .. } => Some(region),
+                QueryScheme::V4 { region, .. } | QueryScheme::V4Express { region } => Some(region),
                 QueryScheme::V4A { .. } => None,
             },
             service: self.service(),
@@ -279,9 +288,14 @@ impl<'a> QueryScheme<'a> {
 
     fn region_set(self) -> Option<&'a str> {
         match self {
-            QueryScheme::V4 { .. } => None,
+            QueryScheme::V4 { .. } | QueryScheme::V4Express { .. } => None,
             QueryScheme::V4A { region_set, .. } => Some(region_set),
         }
+    }
+
+    /// Whether the session token is an S3 Express session's.
+    fn express_session(self) -> bool {
+        matches!(self, QueryScheme::V4Express { .. })
     }
 }
 
@@ -351,6 +365,7 @@ struct Shape {
     algorithm: Algorithm,
     regions: String,
     service: &'static str,
+    express_session: bool,
     expires: u32,
     params: Vec<(String, String)>,
     headers: Vec<(String, String)>,
@@ -465,6 +480,7 @@ impl QuerySigner {
                 && s.algorithm == algorithm
                 && s.regions == regions
                 && s.service == service
+                && s.express_session == req.scheme.express_session()
                 && s.params == req.params
                 && s.headers == req.headers
         });
@@ -472,7 +488,9 @@ impl QuerySigner {
             return at;
         }
         let key = match req.scheme {
-            QueryScheme::V4 { region, .. } => self.key_index(region, service),
+            QueryScheme::V4 { region, .. } | QueryScheme::V4Express { region } => {
+                self.key_index(region, service)
+            }
             QueryScheme::V4A { .. } => {
                 let _ = self.v4a_key();
                 0
@@ -525,6 +543,7 @@ impl QuerySigner {
                 .as_ref()
                 .map(SecretString::expose),
             region_set: req.scheme.region_set(),
+            express_session: req.scheme.express_session(),
         };
         for (name, value) in auth.in_url_order() {
             pairs.push((name.to_owned(), encoded(&value)));
@@ -550,6 +569,7 @@ impl QuerySigner {
             algorithm,
             regions: regions.to_owned(),
             service,
+            express_session: req.scheme.express_session(),
             expires: req.expires,
             params: req.params.to_vec(),
             headers: req.headers.to_vec(),
@@ -687,6 +707,7 @@ impl QuerySigner {
                 .as_ref()
                 .map(SecretString::expose),
             region_set: req.scheme.region_set(),
+            express_session: req.scheme.express_session(),
         }
         .in_url_order();
         let mut pairs: Vec<(&str, &str)> = req
@@ -706,7 +727,7 @@ impl QuerySigner {
         .to_string();
         let secret = &self.credentials.secret_access_key;
         let signature = match req.scheme {
-            QueryScheme::V4 { region, .. } => {
+            QueryScheme::V4 { region, .. } | QueryScheme::V4Express { region } => {
                 SigningKey::derive(secret, &self.date, region, scope.service).sign(&string_to_sign)
             }
             QueryScheme::V4A { .. } => {
