@@ -445,7 +445,7 @@ fn catalogue() -> Vec<Bad> {
                     "--strict",
                 ]),
                 252,
-                "would outlive its credentials",
+                "would outlive the credentials",
             ),
         ]);
     }

@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 use super::diagnostic::{DEBUG, ERROR, WARNING};
 use super::invocation::{Inputs, Source, UrlRun};
 use super::output::CurlBody;
-use super::{Context, Prepared, UrlOutput, output};
+use super::{Context, Lifetime, Prepared, UrlOutput, output};
 use crate::endpoint::Target;
 use crate::error::{Error, Result};
 use crate::escape::for_terminal;
@@ -187,32 +187,24 @@ impl<'s> UrlJob<'s> {
         let Some(expiration) = expires else {
             return Ok(());
         };
-        let bucket = for_terminal(bucket);
-        if expiration <= self.presigner.clock() {
-            return Err(Error::ExpiredCredentials {
-                source_name: format!("the S3 Express session of directory bucket {bucket}"),
-                at: rfc3339(expiration),
-            });
-        }
-        if expiration < self.expires_at {
-            if self.strict {
-                let lifetime = (expiration - self.presigner.time()).whole_seconds().max(0);
-                return Err(Error::InvalidExpiry(format!(
-                    "the URL would outlive the S3 Express session of directory bucket {bucket} (it expires at {}, the URL at {}): use --expires-in {lifetime} or less, or drop --strict",
-                    rfc3339(expiration),
-                    rfc3339(self.expires_at)
-                )));
-            }
-            if created {
-                let _ = writeln!(
-                    err,
-                    "{WARNING} the S3 Express session of directory bucket {bucket} expires at {}, before the URL would ({}); the URL stops working then",
-                    rfc3339(expiration),
-                    rfc3339(self.expires_at)
-                );
-            }
-        }
-        Ok(())
+        let subject = format!(
+            "the S3 Express session of directory bucket {}",
+            for_terminal(bucket)
+        );
+        let lifetime = Lifetime {
+            subject: &subject,
+            plural: false,
+            source: &subject,
+            expiration,
+        };
+        // Warned about once per bucket: when its session is made.
+        lifetime.check(
+            self.presigner.clock(),
+            self.presigner.time(),
+            self.expires_at,
+            self.strict,
+            created.then_some(err),
+        )
     }
 
     /// Signs one input into `self.url`; a SigV4A signature is left to the

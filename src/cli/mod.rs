@@ -524,30 +524,72 @@ fn check_expiry(
     let Some(expiration) = resolved.credentials.as_ref().and_then(|c| c.expiration) else {
         return Ok(());
     };
-    let show = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
-    if expiration <= now {
-        return Err(Error::ExpiredCredentials {
-            source_name: resolved.credentials_source.clone(),
-            at: show(expiration),
-        });
+    let lifetime = Lifetime {
+        subject: "the credentials",
+        plural: true,
+        source: &resolved.credentials_source,
+        expiration,
+    };
+    lifetime.check(now, time, url_end, strict, Some(err))
+}
+
+/// Temporary credentials, or an S3 Express session, that a URL may outlive.
+pub(crate) struct Lifetime<'a> {
+    /// What ends, as the messages name it (`the credentials`).
+    pub(crate) subject: &'a str,
+    /// Whether `subject` takes a plural verb.
+    pub(crate) plural: bool,
+    /// Where the credentials came from, for the error when they have expired.
+    pub(crate) source: &'a str,
+    pub(crate) expiration: OffsetDateTime,
+}
+
+impl Lifetime<'_> {
+    /// Fails when the credentials have expired at `now`, or under
+    /// `--strict` when they end before the URL signed at `time` would at
+    /// `url_end`; otherwise warns of that on `warn` (when given).
+    pub(crate) fn check(
+        &self,
+        now: OffsetDateTime,
+        time: OffsetDateTime,
+        url_end: OffsetDateTime,
+        strict: bool,
+        warn: Option<&mut dyn Write>,
+    ) -> Result<()> {
+        let show = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+        let (subject, expiration) = (self.subject, self.expiration);
+        if expiration <= now {
+            return Err(Error::ExpiredCredentials {
+                source_name: self.source.to_owned(),
+                at: show(expiration),
+            });
+        }
+        if expiration >= url_end {
+            return Ok(());
+        }
+        let (pronoun, verb) = if self.plural {
+            ("they", "expire")
+        } else {
+            ("it", "expires")
+        };
+        if strict {
+            let lifetime = (expiration - time).whole_seconds().max(0);
+            return Err(Error::InvalidExpiry(format!(
+                "the URL would outlive {subject} ({pronoun} {verb} at {}, the URL at {}): use --expires-in {lifetime} or less, or drop --strict",
+                show(expiration),
+                show(url_end)
+            )));
+        }
+        if let Some(err) = warn {
+            let _ = writeln!(
+                err,
+                "{WARNING} {subject} {verb} at {}, before the URL would ({}); the URL stops working then",
+                show(expiration),
+                show(url_end)
+            );
+        }
+        Ok(())
     }
-    if expiration < url_end && strict {
-        let lifetime = (expiration - time).whole_seconds().max(0);
-        return Err(Error::InvalidExpiry(format!(
-            "the URL would outlive its credentials (they expire at {}, the URL at {}): use --expires-in {lifetime} or less, or drop --strict",
-            show(expiration),
-            show(url_end)
-        )));
-    }
-    if expiration < url_end {
-        let _ = writeln!(
-            err,
-            "{WARNING} the credentials expire at {}, before the URL would ({}); the URL stops working then",
-            show(expiration),
-            show(url_end)
-        );
-    }
-    Ok(())
 }
 
 /// `written_status` is set when writing the output failed, to the status
