@@ -39,6 +39,9 @@ pub struct Transport {
     /// The PEM bundle that replaces the built-in roots (`AWS_CA_BUNDLE`,
     /// `ca_bundle`, `REQUESTS_CA_BUNDLE`).
     pub ca_bundle: Option<PathBuf>,
+    /// Whether the server's certificate is checked (`--no-verify-ssl`
+    /// turns it off for the S3 client's own calls, as in AWS CLI v2).
+    pub verify_tls: bool,
 }
 
 impl Transport {
@@ -49,6 +52,7 @@ impl Transport {
             read_timeout: Some(Duration::from_secs(60)),
             use_proxy: true,
             ca_bundle: None,
+            verify_tls: true,
         }
     }
 }

@@ -49,6 +49,9 @@ pub(crate) fn send(
         }
         tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certs));
     }
+    if !request.transport.verify_tls {
+        tls = tls.disable_verification(true);
+    }
     let proxy = match proxy {
         Some(p) => Some(ureq::Proxy::new(&p).map_err(|e| HttpError::Proxy(e.to_string()))?),
         None => None,

@@ -563,6 +563,67 @@ fn zonal_endpoints_are_reached_by_their_host_names_through_a_proxy() {
     }
 }
 
+/// CreateSession is a call of the command's own S3 client, which AWS CLI v2
+/// builds with `--ca-bundle` (before `AWS_CA_BUNDLE`) and `--no-verify-ssl`:
+/// a zonal endpoint whose certificate only the test CA vouches for fails
+/// without either, and works with either.
+#[test]
+fn ca_bundle_and_no_verify_ssl_apply_to_create_session() {
+    if which("openssl").is_none() {
+        eprintln!("skipped: the zonal endpoint test needs the openssl command for its test CA");
+        return;
+    }
+    let host = "mybucket--usw2-az1--x-s3.s3express-usw2-az1.us-west-2.amazonaws.com";
+    let server = Server::start_with(vec![session_answer()], Some(&[host]));
+    let home = home(&[]);
+    let uri = format!("s3://{BUCKET}/key.txt");
+    let run = |extra_env: &[(&str, &str)], args: &[&str]| {
+        let mut env = static_env();
+        env.extend(pairs(extra_env));
+        let mut all = vec![uri.clone()];
+        all.extend(args.iter().map(|a| (*a).to_owned()));
+        presign(home.path(), &server, &env, &all)
+    };
+    let ca = server.ca().display().to_string();
+
+    let unknown = run(&[], &[]);
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert_eq!(unknown.status.code(), Some(255), "{stderr}");
+    assert!(unknown.stdout.is_empty());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("CreateSession"), "{stderr}");
+
+    let wrong_env_bundle = std::env::temp_dir().join("presign-no-such-bundle.pem");
+    for (env, args) in [
+        (vec![], vec!["--ca-bundle", ca.as_str()]),
+        // --ca-bundle beats AWS_CA_BUNDLE.
+        (
+            vec![("AWS_CA_BUNDLE", wrong_env_bundle.to_str().unwrap())],
+            vec!["--ca-bundle", ca.as_str()],
+        ),
+        (vec![], vec!["--no-verify-ssl"]),
+    ] {
+        let out = run(&env, &args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.starts_with(&format!("https://{host}/key.txt?")),
+            "{stdout}"
+        );
+        assert!(stdout.contains("X-Amz-S3session-Token="), "{stdout}");
+        no_secrets(&out);
+    }
+    // Every call that reached the server was a verified CreateSession.
+    let calls = server.calls();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert!(calls.iter().all(|c| c["verified"] == true), "{calls:?}");
+}
+
 fn which(tool: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)

@@ -11,6 +11,8 @@
 //! range is a week for SigV4 but not for SigV2, which a profile may choose,
 //! and v2 reports an unreadable profile before a bad `--expires-in`.
 
+use std::path::PathBuf;
+
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -390,6 +392,8 @@ fn network_options(v2: &V2Globals) -> Result<NetworkOptions> {
     Ok(NetworkOptions {
         connect_timeout,
         read_timeout,
+        s3_ca_bundle: v2.ca_bundle.as_deref().map(PathBuf::from),
+        s3_no_verify_tls: v2.no_verify_ssl,
     })
 }
 

@@ -198,7 +198,16 @@ pub fn resolve_traced(
     let endpoint = endpoint_config(sys, overrides, &files, &scoped, imds_region, trail)?;
     let s3express_client = (|| {
         Ok::<_, Error>(crate::providers::s3express::Client {
-            transport: cx.client_transport()?,
+            transport: {
+                // The command's own client, which v2 builds with
+                // `--ca-bundle` and `--no-verify-ssl`.
+                let mut transport = cx.client_transport()?;
+                if let Some(bundle) = &overrides.network.s3_ca_bundle {
+                    transport.ca_bundle = Some(bundle.clone());
+                }
+                transport.verify_tls = !overrides.network.s3_no_verify_tls;
+                transport
+            },
             max_attempts: cx.max_attempts()?,
         })
     })()

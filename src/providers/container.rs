@@ -253,6 +253,7 @@ fn attempt_once(
             read_timeout: Some(TIMEOUT),
             use_proxy: false,
             ca_bundle: None,
+            verify_tls: true,
         },
     };
     let response = match cx.sys.http(&request) {

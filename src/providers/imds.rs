@@ -529,6 +529,7 @@ impl Client<'_> {
                 read_timeout: timeout,
                 use_proxy: true,
                 ca_bundle: None,
+                verify_tls: true,
             },
         };
         let outcome = self.cx.sys.http(&request);

@@ -47,6 +47,13 @@ pub struct NetworkOptions {
     pub connect_timeout: Option<u64>,
     /// `--cli-read-timeout` in seconds.
     pub read_timeout: Option<u64>,
+    /// `--ca-bundle`: the S3 client's CA bundle (CreateSession), before
+    /// `AWS_CA_BUNDLE` and the profile's `ca_bundle`. As in AWS CLI v2, the
+    /// credential providers' clients (STS, SSO) do not take it.
+    pub s3_ca_bundle: Option<PathBuf>,
+    /// `--no-verify-ssl`: the S3 client (CreateSession) does not check
+    /// certificates; the credential providers' clients still do, as in v2.
+    pub s3_no_verify_tls: bool,
 }
 
 /// Everything a provider needs.
@@ -190,6 +197,7 @@ impl Context<'_> {
             ca_bundle: bundle
                 .filter(|b| !b.is_empty())
                 .map(|b| PathBuf::from(files::expand_user(self.sys, &b))),
+            verify_tls: true,
         })
     }
 
