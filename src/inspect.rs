@@ -27,6 +27,46 @@ use crate::sign::{
     self, CanonicalRequest, SigningKey, SigningScope, StringToSign, encode, v2, v4a,
 };
 
+/// The shortest session token [`Inspected::redact`] looks for inside other
+/// values.
+pub const MIN_SEARCHED_TOKEN: usize = 16;
+
+/// `text` with `token` (raw or query-encoded) replaced by a marker where it
+/// is the value of a `NAME=VALUE` query pair or `name:value` header line
+/// whose name ends in `token`, any case; elsewhere it is left alone.
+fn redact_where_it_stands<'a>(text: &'a str, token: &str) -> Cow<'a, str> {
+    let mut encoded = String::new();
+    crate::sign::encode::push_query(&mut encoded, token);
+    let is_token = |piece: &str| {
+        piece.find(['=', ':']).is_some_and(|at| {
+            let (name, value) = (&piece[..at], &piece[at + 1..]);
+            name.to_ascii_lowercase().ends_with("token") && (value == token || value == encoded)
+        })
+    };
+    if !text.split(['\n', '&']).any(is_token) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        for (j, piece) in line.split('&').enumerate() {
+            if j > 0 {
+                out.push('&');
+            }
+            match piece.find(['=', ':']) {
+                Some(at) if is_token(piece) => {
+                    out.push_str(&piece[..=at]);
+                    out.push_str(REDACTED);
+                }
+                _ => out.push_str(piece),
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// The longest URL inspected (S3 accepts request lines up to 8 KiB).
 pub const MAX_URL: usize = 64 * 1024;
 
@@ -444,9 +484,17 @@ impl Inspected {
     }
 
     /// `text` with the session token, raw or encoded, replaced by a marker.
+    ///
+    /// A token shorter than [`MIN_SEARCHED_TOKEN`] characters is no AWS
+    /// session token (theirs run to hundreds): it is withheld where it
+    /// stands, as the value of a `…Token=` parameter or `…token:` header line
+    /// of the computed texts, but not searched for in other values, where it
+    /// would garble the dates and words it happens to match (a token `02`
+    /// turned the scope date `20260102` into nonsense).
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         match self.session_token() {
-            Some(token) if !token.is_empty() => Cow::Owned(redact(text, token)),
+            Some(token) if token.len() >= MIN_SEARCHED_TOKEN => Cow::Owned(redact(text, token)),
+            Some(token) if !token.is_empty() => redact_where_it_stands(text, token),
             _ => Cow::Borrowed(text),
         }
     }
@@ -1110,6 +1158,32 @@ mod tests {
 
     fn at(text: &str) -> OffsetDateTime {
         OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
+    }
+
+    /// A token too short to be an AWS session token is withheld where it
+    /// stands, and the values it happens to match are left whole (the fuzzer
+    /// found a token `02` turning the scope date into nonsense); a real one
+    /// is searched for everywhere.
+    #[test]
+    fn a_short_token_is_withheld_but_not_searched_for_in_other_values() {
+        let short = format!("{URL}&X-Amz-Security-Token=02");
+        let ins = decode(&short).unwrap();
+        assert_eq!(ins.session_token(), Some("02"));
+        assert_eq!(ins.redact("20260102"), "20260102");
+        assert!(!ins.redacted_url().contains("Token=02"));
+        // Where it stands in the computed texts: a query pair, a header.
+        assert_eq!(
+            ins.redact("20260102\nA=02&X-Amz-Security-Token=02&B=1\nx-amz-security-token:02"),
+            format!(
+                "20260102\nA=02&X-Amz-Security-Token={REDACTED}&B=1\nx-amz-security-token:{REDACTED}"
+            )
+        );
+        let token = "FQoGZXIvYXdzE02longenoughtoken";
+        let ins = decode(&format!("{URL}&X-Amz-Security-Token={token}")).unwrap();
+        assert_eq!(
+            ins.redact(&format!("a/{token}/b")),
+            format!("a/{REDACTED}/b")
+        );
     }
 
     #[test]
