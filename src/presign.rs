@@ -176,7 +176,7 @@ enum Signing {
 /// SigV4 for buckets and access points, SigV4A for multi-region and
 /// Outposts access points, SigV2 when the configuration asks for it; the
 /// presigner dispatches on that. A directory bucket (S3 Express One Zone,
-/// [`Target::s3express_session`]) is signed with the keys of an S3 Express
+/// [`AuthScheme::SigV4S3Express`]) is signed with the keys of an S3 Express
 /// session, which [`Presigner::express_session`] gets with one CreateSession
 /// call per bucket; the other kinds never touch the network.
 ///
@@ -314,7 +314,7 @@ impl Presigner {
         bucket: &str,
         target: &Target,
     ) -> Result<SessionUse> {
-        let (true, Some(region)) = (target.s3express_session, target.signing_region()) else {
+        let AuthScheme::SigV4S3Express { region } = &target.auth else {
             return Ok(SessionUse::NotNeeded);
         };
         let Signing::Signed(signer) = &self.signing else {
@@ -441,7 +441,8 @@ impl Presigner {
         target.join_path(&mut self.path, "");
         let url = format!("{}{}", target.origin, self.path);
         let region = match &target.auth {
-            AuthScheme::SigV4 {
+            AuthScheme::SigV4S3Express { .. }
+            | AuthScheme::SigV4 {
                 signing_name: sign::SERVICE_S3EXPRESS,
                 ..
             } => {
@@ -554,7 +555,7 @@ impl Presigner {
         self.path.clear();
         target.join_path(&mut self.path, &self.key_path);
         let signer = match &mut self.signing {
-            Signing::Signed(_) if target.s3express_session => {
+            Signing::Signed(_) if target.s3express_session() => {
                 match self
                     .express
                     .sessions
@@ -579,7 +580,7 @@ impl Presigner {
             Signing::NoCredentials => return Err(Error::NoCredentials),
             Signing::TimeOutOfRange => return Err(sign::time_out_of_range(self.time, seconds)),
         };
-        let Some(scheme) = target.query_scheme() else {
+        let Some(scheme) = target.auth.query_scheme() else {
             // SigV2. The resource is /bucket/key whatever the addressing.
             let mut resource = String::with_capacity(req.bucket.len() + self.key_path.len() + 2);
             resource.push('/');
@@ -681,7 +682,7 @@ mod tests {
             origin: &target.origin,
             path: &path,
             host: &target.host,
-            scheme: target.query_scheme().unwrap(),
+            scheme: target.auth.query_scheme().unwrap(),
             params: &[],
             headers: &[],
             expires: 3600,

@@ -1383,6 +1383,17 @@ pub fn presign_url(data: &[u8]) {
             assert!(v4a, "{target:?}");
             assert_eq!((*signing_name, region_set.as_str()), (service, "*"));
         }
+        presign::sign::AuthScheme::SigV4S3Express { region } => {
+            // A directory bucket, which needs a CreateSession first.
+            let Ok(BucketRef::Name(name)) = bucket_ref else {
+                panic!("S3 Express for an ARN: {target:?}");
+            };
+            assert!(
+                name.ends_with("--x-s3") || name.ends_with("--xa-s3"),
+                "{target:?}"
+            );
+            assert_eq!(region.as_str(), want_region.as_str());
+        }
         presign::sign::AuthScheme::SigV2 => panic!("SigV2 without asking: {target:?}"),
     }
     let origin = split_url(&target.origin).expect("origin with scheme://");

@@ -120,7 +120,7 @@ impl<'s> UrlJob<'s> {
         if self.debug {
             let _ = writeln!(
                 err,
-                "{DEBUG} addressing: {} ({}), host {}, auth {}{}",
+                "{DEBUG} addressing: {} ({}), host {}, auth {}",
                 if target.virtual_hosted {
                     "virtual-hosted"
                 } else {
@@ -128,12 +128,7 @@ impl<'s> UrlJob<'s> {
                 },
                 target.origin,
                 target.host,
-                target.auth,
-                if target.s3express_session {
-                    " with an S3 Express session (sigv4-s3express)"
-                } else {
-                    ""
-                }
+                target.auth
             );
         }
         if target.ignored_endpoint && !self.warned_endpoint {
@@ -334,7 +329,7 @@ impl<'s> UrlJob<'s> {
         let express = self
             .target
             .as_ref()
-            .is_some_and(|(_, t)| t.s3express_session);
+            .is_some_and(|(_, t)| t.s3express_session());
         let credentials = if express {
             self.presigner.express_credentials(bucket)
         } else {

@@ -244,12 +244,6 @@ pub struct Target {
     /// multi-region access point goes to its global host whatever the
     /// endpoint says, as in AWS CLI v2).
     pub ignored_endpoint: bool,
-    /// The rule set's `sigv4-s3express`: a directory bucket signed (SigV4
-    /// for `s3express`, [`Target::auth`]) with the credentials of an S3
-    /// Express session that CreateSession gives for the bucket, its token in
-    /// `X-Amz-S3session-Token`. `false` with session auth disabled (plain
-    /// `sigv4` for `s3express`) and for every other bucket.
-    pub s3express_session: bool,
 }
 
 impl Target {
@@ -267,19 +261,13 @@ impl Target {
             auth,
             virtual_hosted,
             ignored_endpoint: false,
-            s3express_session: false,
         })
     }
 
-    /// How a URL for this target is signed in its query: the auth scheme's
-    /// SigV4 or SigV4A, or SigV4 with an S3 Express session.
-    pub fn query_scheme(&self) -> Option<crate::sign::QueryScheme<'_>> {
-        match (&self.auth, self.s3express_session) {
-            (AuthScheme::SigV4 { region, .. }, true) => {
-                Some(crate::sign::QueryScheme::V4Express { region })
-            }
-            (auth, _) => auth.query_scheme(),
-        }
+    /// Whether URLs for this target are signed with an S3 Express session
+    /// (the rule set's `sigv4-s3express`).
+    pub fn s3express_session(&self) -> bool {
+        matches!(self.auth, AuthScheme::SigV4S3Express { .. })
     }
 
     /// The region of a SigV4 credential scope (`None` for SigV4A and SigV2).
@@ -572,11 +560,17 @@ impl EndpointConfig {
     /// (virtual-hosted only), or with a custom endpoint to `BUCKET.AUTHORITY`,
     /// path-style `AUTHORITY/BUCKET` for an IP address; it is signed for
     /// `s3express` in the client's region, with an S3 Express session
-    /// ([`Target::s3express_session`]) unless session auth is disabled.
+    /// ([`AuthScheme::SigV4S3Express`]) unless session auth is disabled.
     /// Addressing style is not read.
     fn directory_bucket_target(&self, bucket: &str, suffix: usize) -> Result<Target> {
         let mut target = self.directory_bucket_endpoint(bucket, suffix)?;
-        target.s3express_session = !self.disable_express_session_auth;
+        if !self.disable_express_session_auth
+            && let AuthScheme::SigV4 { region, .. } = &target.auth
+        {
+            target.auth = AuthScheme::SigV4S3Express {
+                region: region.clone(),
+            };
+        }
         Ok(target)
     }
 
@@ -1221,8 +1215,7 @@ mod tests {
 
     #[test]
     fn directory_buckets_go_to_their_zonal_endpoint_signed_for_s3express() {
-        let express = |region: &str| AuthScheme::SigV4 {
-            signing_name: SERVICE_S3EXPRESS,
+        let express = |region: &str| AuthScheme::SigV4S3Express {
             region: region.to_owned(),
         };
         let mut c = config(Some("us-west-2"));
@@ -1257,7 +1250,7 @@ mod tests {
             assert_eq!(t.origin, origin);
             assert_eq!(t.base_path, "");
             assert_eq!(t.auth, express("us-west-2"));
-            assert!(t.s3express_session);
+            assert!(t.s3express_session());
             assert!(t.virtual_hosted);
         }
         // Addressing style is not read; FIPS and dual-stack name the host.
@@ -1282,10 +1275,16 @@ mod tests {
         let mut c = config(Some("us-west-2"));
         c.disable_express_session_auth = true;
         let t = c.target(&BucketRef::Name("b--usw2-az1--x-s3")).unwrap();
-        assert_eq!(t.auth, express("us-west-2"));
-        assert!(!t.s3express_session);
         assert_eq!(
-            t.query_scheme(),
+            t.auth,
+            AuthScheme::SigV4 {
+                signing_name: SERVICE_S3EXPRESS,
+                region: "us-west-2".to_owned()
+            }
+        );
+        assert!(!t.s3express_session());
+        assert_eq!(
+            t.auth.query_scheme(),
             Some(crate::sign::QueryScheme::V4 {
                 region: "us-west-2",
                 service: SERVICE_S3EXPRESS
@@ -1297,14 +1296,13 @@ mod tests {
                 .target(&BucketRef::Name(bucket))
                 .unwrap();
             assert_eq!(t.auth, AuthScheme::s3("us-west-2"), "{bucket}");
-            assert!(!t.s3express_session);
+            assert!(!t.s3express_session());
         }
     }
 
     #[test]
     fn directory_buckets_with_a_custom_endpoint_and_the_rule_sets_refusals() {
-        let express = AuthScheme::SigV4 {
-            signing_name: SERVICE_S3EXPRESS,
+        let express = AuthScheme::SigV4S3Express {
             region: "us-west-2".to_owned(),
         };
         let mut c = config(Some("us-west-2"));

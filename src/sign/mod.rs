@@ -167,6 +167,12 @@ pub enum AuthScheme {
         signing_name: &'static str,
         region: String,
     },
+    /// The rule set's `sigv4-s3express`: a directory bucket's SigV4 for
+    /// `s3express` in one region, with the keys of an S3 Express session
+    /// that CreateSession gives for the bucket, its token in
+    /// `X-Amz-S3session-Token`. (With session auth disabled the rules give
+    /// plain [`AuthScheme::SigV4`] for `s3express` instead.)
+    SigV4S3Express { region: String },
     /// SigV4A (`AWS4-ECDSA-P256-SHA256`) for a set of regions (`*`: all).
     SigV4A {
         signing_name: &'static str,
@@ -188,7 +194,9 @@ impl AuthScheme {
     /// The region of a SigV4 scope.
     pub fn signing_region(&self) -> Option<&str> {
         match self {
-            AuthScheme::SigV4 { region, .. } => Some(region),
+            AuthScheme::SigV4 { region, .. } | AuthScheme::SigV4S3Express { region } => {
+                Some(region)
+            }
             _ => None,
         }
     }
@@ -203,6 +211,7 @@ impl AuthScheme {
                 region,
                 service: signing_name,
             }),
+            AuthScheme::SigV4S3Express { region } => Some(QueryScheme::V4Express { region }),
             AuthScheme::SigV4A {
                 signing_name,
                 region_set,
@@ -222,6 +231,10 @@ impl std::fmt::Display for AuthScheme {
                 signing_name,
                 region,
             } => write!(f, "sigv4, service {signing_name}, region {region}"),
+            AuthScheme::SigV4S3Express { region } => write!(
+                f,
+                "sigv4-s3express, service {SERVICE_S3EXPRESS}, region {region}, with an S3 Express session"
+            ),
             AuthScheme::SigV4A {
                 signing_name,
                 region_set,
