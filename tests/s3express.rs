@@ -162,13 +162,19 @@ impl Server {
     /// Sends a presigned URL's request to the server with `host` as its
     /// Host header, and returns the server's verdict on its signature.
     fn check_url(&self, url: &str, host: &str) -> Value {
+        self.check_request("GET", url, host, &[])
+    }
+
+    /// [`Server::check_url`] for a request with `method` and `headers`.
+    fn check_request(&self, method: &str, url: &str, host: &str, headers: &[&str]) -> Value {
         let before = self.records().len();
         let rest = url.split_once("://").unwrap().1;
         let target = &rest[rest.find('/').unwrap()..];
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let extra: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
         write!(
             stream,
-            "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+            "{method} {target} HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut answer = String::new();
@@ -622,6 +628,74 @@ fn ca_bundle_and_no_verify_ssl_apply_to_create_session() {
     let calls = server.calls();
     assert_eq!(calls.len(), 3, "{calls:?}");
     assert!(calls.iter().all(|c| c["verified"] == true), "{calls:?}");
+}
+
+/// The other modes sign directory buckets with the session too: an upload
+/// with a signed content type, a response override, the JSON and curl
+/// formats (each URL checked by the server, with the method and headers a
+/// client sends); an upload form is refused in one line.
+#[test]
+fn every_mode_signs_a_directory_bucket_with_the_session() {
+    let server = Server::start(vec![session_answer()]);
+    let home = home(&[]);
+    let mut env = static_env();
+    env.push(("NO_PROXY".to_owned(), "127.0.0.1".to_owned()));
+    let address = server.address();
+    let run = |args: &[&str]| {
+        let mut all = strings(args);
+        all.extend(strings(&["--endpoint-url", &address]));
+        presign(home.path(), &server, &env, &all)
+    };
+    let uri = format!("s3://{BUCKET}/up load.txt");
+    let host = address.trim_start_matches("http://").to_owned();
+    let check = |method: &str, url: &str, headers: &[&str]| {
+        let verdict = server.check_request(method, url, &host, headers);
+        assert_eq!(verdict["verified"], true, "{method} {url}: {verdict}");
+        assert_eq!(verdict["access_key"], "ASIAS3XSESSION000000");
+        assert_eq!(verdict["scope"], "20260102/us-west-2/s3express");
+    };
+
+    let put = run(&[&uri, "--method", "PUT", "--content-type", "text/plain"]);
+    assert_eq!(
+        put.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&put.stderr)
+    );
+    let url = String::from_utf8(put.stdout.clone()).unwrap();
+    assert!(
+        url.contains("&X-Amz-SignedHeaders=content-type%3Bhost&X-Amz-S3session-Token="),
+        "{url}"
+    );
+    check("PUT", url.trim_end(), &["Content-Type: text/plain"]);
+    no_secrets(&put);
+
+    let get = run(&[&uri, "--response-content-disposition", "attachment"]);
+    let url = String::from_utf8(get.stdout.clone()).unwrap();
+    assert!(
+        url.contains("response-content-disposition=attachment"),
+        "{url}"
+    );
+    check("GET", url.trim_end(), &[]);
+
+    let json = run(&[&uri, "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&json.stdout).unwrap();
+    check("GET", doc["url"].as_str().unwrap(), &[]);
+
+    let curl = run(&[&uri, "--method", "PUT", "--format", "curl"]);
+    let command = String::from_utf8(curl.stdout.clone()).unwrap();
+    assert!(command.starts_with("curl "), "{command}");
+    assert!(
+        command.contains("--path-as-is") && command.contains("X-Amz-S3session-Token="),
+        "{command}"
+    );
+
+    // One CreateSession for each of the four runs.
+    let calls = server.calls();
+    assert_eq!(calls.len(), 4, "{calls:?}");
+
+    let post = run(&["post", &uri]);
+    one_line_error(&post, 255, &["directory buckets", "--method PUT"]);
 }
 
 fn which(tool: &str) -> Option<PathBuf> {
