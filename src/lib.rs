@@ -176,6 +176,7 @@
 //! # Ok::<(), presign::Error>(())
 //! ```
 #![forbid(unsafe_code)]
+#![deny(unreachable_pub)]
 
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -69,7 +69,7 @@ pub(crate) fn sso_key(account_id: &str, role_name: &str, session: (&str, &str)) 
 
 impl CliCache {
     /// `~/.aws/cli/cache` (no variable moves it).
-    pub fn new(cx: &Context) -> Result<Self> {
+    pub(crate) fn new(cx: &Context) -> Result<Self> {
         Ok(CliCache {
             dir: cx.home()?.join(".aws").join("cli").join("cache"),
         })
@@ -80,7 +80,7 @@ impl CliCache {
     }
 
     /// The entry `key`, if it has at least 15 minutes left at `cx.now`.
-    pub fn load(&self, cx: &Context, key: &str) -> Result<Option<Credentials>> {
+    pub(crate) fn load(&self, cx: &Context, key: &str) -> Result<Option<Credentials>> {
         let path = self.path(key);
         let bytes = match cx.sys.read_file(&path) {
             Ok(Some(bytes)) => bytes,
@@ -121,7 +121,7 @@ impl CliCache {
     }
 
     /// Writes `entry` as the file `key` (Python's `json.dumps` layout).
-    pub fn store(&self, cx: &Context, key: &str, entry: &Value) -> Result<()> {
+    pub(crate) fn store(&self, cx: &Context, key: &str, entry: &Value) -> Result<()> {
         let path = self.path(key);
         let text = pyjson::dumps(
             entry,

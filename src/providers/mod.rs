@@ -105,7 +105,7 @@ impl Service {
     }
 
     /// The name used in messages.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Service::Sts => "STS",
             Service::Sso => "the IAM Identity Center portal",
@@ -117,12 +117,12 @@ impl Service {
 
 impl Context<'_> {
     /// Notes a decision for `--debug`.
-    pub fn note(&self, line: String) {
+    pub(crate) fn note(&self, line: String) {
         self.trail.borrow_mut().push(line);
     }
 
     /// The home folder the caches live under.
-    pub fn home(&self) -> Result<PathBuf> {
+    pub(crate) fn home(&self) -> Result<PathBuf> {
         files::home_dir(self.sys).map(PathBuf::from).ok_or_else(|| {
             Error::InvalidConfig(
                 "cannot find the home folder for AWS CLI's caches (set HOME)".to_owned(),
@@ -131,7 +131,7 @@ impl Context<'_> {
     }
 
     /// A setting: the environment variable, else the selected profile's key.
-    pub fn setting(&self, env: &str, key: &str) -> Result<Option<String>> {
+    pub(crate) fn setting(&self, env: &str, key: &str) -> Result<Option<String>> {
         Ok(match self.sys.var(env)? {
             Some(v) => Some(v),
             None => self.selected.text(key).map(str::to_owned),
@@ -142,7 +142,7 @@ impl Context<'_> {
     /// `AWS_ENDPOINT_URL_<SVC>`, `AWS_ENDPOINT_URL`, the profile's
     /// `[services]` section, the profile's `endpoint_url`; none when
     /// `ignore_configured_endpoint_urls` is on.
-    pub fn configured_endpoint(&self, service: Service) -> Result<Option<String>> {
+    pub(crate) fn configured_endpoint(&self, service: Service) -> Result<Option<String>> {
         let ignore = self
             .setting(
                 "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
@@ -177,7 +177,7 @@ impl Context<'_> {
     /// The transport of a botocore client: `--cli-*-timeout` (60 s by
     /// default), proxies, and the CA bundle (`AWS_CA_BUNDLE`, the profile's
     /// `ca_bundle`, `REQUESTS_CA_BUNDLE`).
-    pub fn client_transport(&self) -> Result<Transport> {
+    pub(crate) fn client_transport(&self) -> Result<Transport> {
         let seconds = |v: Option<u64>| match v {
             Some(0) => None,
             Some(s) => Some(Duration::from_secs(s)),
@@ -204,7 +204,7 @@ impl Context<'_> {
     /// Attempts per call in botocore's retry modes (`AWS_MAX_ATTEMPTS`,
     /// `max_attempts`, default 3); `retry_mode = legacy` is refused as v2
     /// refuses it.
-    pub fn max_attempts(&self) -> Result<u32> {
+    pub(crate) fn max_attempts(&self) -> Result<u32> {
         if let Some(mode) = self.setting("AWS_RETRY_MODE", "retry_mode")?
             && mode != "standard"
             && mode != "adaptive"
@@ -227,7 +227,7 @@ impl Context<'_> {
 
     /// Sends `request` with botocore's standard retries (see
     /// [`send_with_retries`]) and the session's `max_attempts`.
-    pub fn send_with_retries(
+    pub(crate) fn send_with_retries(
         &self,
         service: Service,
         request: &HttpRequest,

@@ -45,7 +45,7 @@ pub(crate) struct Sleepy {
 }
 
 impl Sleepy {
-    pub fn new(inner: MapSystem) -> Self {
+    pub(crate) fn new(inner: MapSystem) -> Self {
         Sleepy {
             inner,
             sleeps: RefCell::new(Vec::new()),
@@ -83,14 +83,14 @@ pub(crate) struct Setup {
 
 impl Setup {
     /// Loads the shared files of `sys` and selects `profile`.
-    pub fn new(sys: &dyn System, profile: &str) -> Setup {
+    pub(crate) fn new(sys: &dyn System, profile: &str) -> Setup {
         let files = SharedFiles::load(sys).expect("files load");
         let selected = files.merged_profile(profile).unwrap_or_default();
         Setup { files, selected }
     }
 
     /// A context at [`NOW`] with no region.
-    pub fn context<'a>(&'a self, sys: &'a dyn System) -> Context<'a> {
+    pub(crate) fn context<'a>(&'a self, sys: &'a dyn System) -> Context<'a> {
         Context {
             sys,
             now: NOW,
