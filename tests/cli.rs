@@ -92,13 +92,14 @@ impl Run {
 
     /// The run with `extra` arguments after its own.
     fn output_with(&self, extra: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_presign"))
-            .args(&self.args)
-            .args(extra)
-            .env_clear()
-            .envs(&self.env)
-            .output()
-            .unwrap()
+        self.command().args(extra).output().unwrap()
+    }
+
+    /// The binary with this run's arguments and nothing but its environment.
+    fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_presign"));
+        command.args(&self.args).env_clear().envs(&self.env);
+        command
     }
 }
 
@@ -813,8 +814,7 @@ fn with_dev_full(run: &Run, stderr: bool) -> Output {
         .write(true)
         .open("/dev/full")
         .unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_presign"));
-    command.args(&run.args).env_clear().envs(&run.env);
+    let mut command = run.command();
     if stderr {
         command.stderr(full);
     } else {
@@ -890,13 +890,7 @@ fn closed_stdout_fails_but_dev_null_does_not() {
                 .open("/dev/null")
                 .unwrap(),
         ] {
-            let out = Command::new(env!("CARGO_BIN_EXE_presign"))
-                .args(&run.args)
-                .env_clear()
-                .envs(&run.env)
-                .stdout(null)
-                .output()
-                .unwrap();
+            let out = run.command().stdout(null).output().unwrap();
             assert_eq!(
                 out.status.code(),
                 Some(0),

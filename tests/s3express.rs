@@ -335,6 +335,30 @@ fn setup(v: &Value, from: &str, to: &str) -> (Vec<String>, Env, Env) {
     (args, env, files)
 }
 
+/// Runs vector `v` with its recorded endpoint replaced by `to` (and
+/// `extra` in the environment), against `server`; checks its exit status
+/// and returns the output, stdout and stderr.
+fn run_vector(
+    v: &Value,
+    server: &Server,
+    to: &str,
+    extra: &[(&str, &str)],
+) -> (Output, String, String) {
+    let name = v["name"].as_str().unwrap();
+    let (args, mut env, files) = setup(v, RECORDED, to);
+    env.extend(pairs(extra));
+    let home = home(&files);
+    let out = presign(home.path(), server, &env, &args);
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        v["exit"].as_i64().map(|c| c as i32),
+        "{name}: {stderr}"
+    );
+    (out, stdout, stderr)
+}
+
 #[test]
 fn every_vector_matches_aws_cli_v2_byte_for_byte_at_the_recorded_address() {
     let all = vectors();
@@ -342,18 +366,9 @@ fn every_vector_matches_aws_cli_v2_byte_for_byte_at_the_recorded_address() {
     for v in &all {
         let name = v["name"].as_str().unwrap();
         let server = Server::start(vec![v["create_session_response"].clone()]);
-        let (args, env, files) = setup(v, RECORDED, RECORDED);
-        let home = home(&files);
         // The recorded address is reached through the server acting as
         // the HTTP proxy: presign sees (and signs) 127.0.0.1:18555.
-        let out = presign(home.path(), &server, &env, &args);
-        let stdout = String::from_utf8(out.stdout.clone()).unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(
-            out.status.code(),
-            v["exit"].as_i64().map(|c| c as i32),
-            "{name}: {stderr}"
-        );
+        let (out, stdout, stderr) = run_vector(v, &server, RECORDED, &[]);
         assert_eq!(stdout, v["stdout"].as_str().unwrap(), "{name}: {stderr}");
         no_secrets(&out);
         let calls: Vec<Value> = server.calls().iter().map(call_view).collect();
@@ -383,17 +398,7 @@ fn every_vector_with_the_servers_real_address() {
         let name = v["name"].as_str().unwrap();
         let server = Server::start(vec![v["create_session_response"].clone()]);
         let address = server.address();
-        let (args, mut env, files) = setup(&v, RECORDED, &address);
-        env.push(("NO_PROXY".to_owned(), "127.0.0.1".to_owned()));
-        let home = home(&files);
-        let out = presign(home.path(), &server, &env, &args);
-        let stdout = String::from_utf8(out.stdout.clone()).unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(
-            out.status.code(),
-            v["exit"].as_i64().map(|c| c as i32),
-            "{name}: {stderr}"
-        );
+        let (out, stdout, stderr) = run_vector(&v, &server, &address, &[("NO_PROXY", "127.0.0.1")]);
         let want = v["stdout"].as_str().unwrap().replace(RECORDED, &address);
         // The signature covers the host, so with another port it differs
         // from the recorded one: everything else is compared byte for

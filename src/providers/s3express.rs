@@ -117,32 +117,21 @@ pub fn create_session(
 }
 
 /// `error` of a CreateSession call, naming the directory bucket it was for.
-pub fn for_bucket(error: Error, bucket: &str) -> Error {
+pub fn for_bucket(mut error: Error, bucket: &str) -> Error {
     let bucket = for_terminal(bucket);
-    match error {
-        Error::Service {
-            service,
-            operation,
-            code,
-            message,
-            attempts,
-            hint,
-        } => Error::Service {
-            service,
-            operation,
-            code,
-            message,
-            attempts,
-            hint: if hint.is_empty() {
+    match &mut error {
+        Error::Service { hint, .. } => {
+            *hint = if hint.is_empty() {
                 format!("directory bucket {bucket}")
             } else {
                 format!("directory bucket {bucket}: {hint}")
-            },
-        },
+            };
+            error
+        }
         Error::CredentialSource(text) => Error::CredentialSource(format!(
             "no S3 Express session for directory bucket {bucket}: {text}"
         )),
-        other => other,
+        _ => error,
     }
 }
 
