@@ -32,6 +32,7 @@ fi
 packages=()
 [ -f /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || packages+=(faketime)
 command -v curl >/dev/null || packages+=(curl)
+command -v openssl >/dev/null || packages+=(openssl)
 for tool in ceph-mon ceph-osd radosgw; do
   command -v "$tool" >/dev/null || { packages+=(ceph-mon ceph-osd radosgw ceph-common); break; }
 done
