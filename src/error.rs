@@ -46,14 +46,24 @@ pub enum Error {
         crate::escape::path(path)
     )]
     ConfigParse {
+        /// The file that does not parse.
         path: PathBuf,
+        /// What is wrong with it and where (a line or byte number), never
+        /// the text of a line, which may be a pasted secret.
         reason: String,
+        /// The variable that names this file (`AWS_CONFIG_FILE`,
+        /// `AWS_SHARED_CREDENTIALS_FILE`, ...), for the fix in the message.
         env: &'static str,
     },
 
     /// A config or credentials file exists but could not be read.
     #[error("cannot read {}: {reason}", crate::escape::path(path))]
-    ConfigRead { path: PathBuf, reason: String },
+    ConfigRead {
+        /// The file that could not be read.
+        path: PathBuf,
+        /// Why, and what to do about it.
+        reason: String,
+    },
 
     /// A profile was selected that neither file defines.
     #[error(
@@ -79,7 +89,11 @@ pub enum Error {
     /// A credential source was found but lacks one of its parts.
     #[error("partial credentials found in {source_name}, missing: {missing}")]
     PartialCredentials {
+        /// The source, named as botocore names it (`env`, `assume-role`,
+        /// `shared-credentials-file`, ...).
         source_name: &'static str,
+        /// The part it lacks, e.g. `AWS_SECRET_ACCESS_KEY` or
+        /// `aws_secret_access_key`.
         missing: &'static str,
     },
 
@@ -101,11 +115,18 @@ pub enum Error {
         hint = if .hint.is_empty() { String::new() } else { format!(" ({})", .hint) }
     )]
     Service {
+        /// The service called, e.g. `STS` or `IAM Identity Center`.
         service: &'static str,
+        /// The API operation, e.g. `AssumeRole` or `GetRoleCredentials`.
         operation: &'static str,
+        /// The service's error code, e.g. `AccessDenied` (escaped for the
+        /// terminal).
         code: String,
+        /// The service's error message (escaped for the terminal).
         message: String,
+        /// How many calls were made, retries included (1 or more).
         attempts: u32,
+        /// What to do about it, or empty when there is nothing to add.
         hint: String,
     },
 
@@ -120,7 +141,12 @@ pub enum Error {
 
     /// The credentials' own expiry time has passed.
     #[error("the credentials from {source_name} expired at {at} (refresh them and try again)")]
-    ExpiredCredentials { source_name: String, at: String },
+    ExpiredCredentials {
+        /// The credential source, as `--debug` names it.
+        source_name: String,
+        /// When they expired, RFC 3339.
+        at: String,
+    },
 
     /// The region has a form AWS does not accept.
     #[error("{0}")]

@@ -124,36 +124,63 @@ pub enum Addressing {
 pub enum Auth {
     /// `X-Amz-Algorithm=AWS4-HMAC-SHA256` and the rest.
     V4 {
+        /// `X-Amz-Algorithm`, as given (`AWS4-HMAC-SHA256`).
         algorithm: String,
+        /// The access key id, first part of `X-Amz-Credential`.
         access_key_id: String,
+        /// The scope's date, `YYYYMMDD` (UTC), from `X-Amz-Credential`.
         date: String,
+        /// The scope's region, e.g. `us-east-1`, from `X-Amz-Credential`.
         region: String,
+        /// The scope's service, e.g. `s3`, from `X-Amz-Credential`.
         service: String,
+        /// `X-Amz-SignedHeaders`: the lower-case header names, in URL order.
         signed_headers: Vec<String>,
+        /// `X-Amz-Date`: when the URL was signed (its validity starts there).
         signed_at: OffsetDateTime,
+        /// `X-Amz-Expires`: seconds the URL is valid from `signed_at` (S3 takes 1
+        /// to 604800).
         expires: u64,
+        /// `X-Amz-Signature`: 64 hex digits of HMAC-SHA256.
         signature: String,
+        /// Whether the URL carries a session token (`X-Amz-Security-Token`, or
+        /// S3 Express's `X-Amz-S3session-Token`).
         session_token: bool,
     },
     /// `X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256` (SigV4A): a scope without
     /// region, the regions in `X-Amz-Region-Set`, a DER ECDSA signature.
     V4A {
+        /// The access key id, first part of `X-Amz-Credential`.
         access_key_id: String,
+        /// The scope's date, `YYYYMMDD` (UTC), from `X-Amz-Credential`.
         date: String,
+        /// The scope's service, e.g. `s3`, from `X-Amz-Credential`.
         service: String,
+        /// `X-Amz-Region-Set`: the regions the signature is good in, comma
+        /// separated (`*` for all).
         region_set: String,
+        /// `X-Amz-SignedHeaders`: the lower-case header names, in URL order.
         signed_headers: Vec<String>,
+        /// `X-Amz-Date`: when the URL was signed (its validity starts there).
         signed_at: OffsetDateTime,
+        /// `X-Amz-Expires`: seconds the URL is valid from `signed_at`.
         expires: u64,
         /// Hex of the DER signature.
         signature: String,
+        /// Whether the URL carries a session token (`X-Amz-Security-Token`, or
+        /// S3 Express's `X-Amz-S3session-Token`).
         session_token: bool,
     },
     /// `AWSAccessKeyId`, `Expires`, `Signature`.
     V2 {
+        /// `AWSAccessKeyId`.
         access_key_id: String,
+        /// `Expires`: the instant the URL stops working (a Unix time in the URL).
         expires_at: OffsetDateTime,
+        /// `Signature`: the base64 of an HMAC-SHA1, percent-decoded.
         signature: String,
+        /// Whether the URL carries a session token (`X-Amz-Security-Token`, or
+        /// S3 Express's `X-Amz-S3session-Token`).
         session_token: bool,
     },
 }
@@ -171,15 +198,20 @@ pub struct Inspected {
     pub endpoint: String,
     /// The `Host` a client sends (lower case, port when not the default).
     pub host: String,
+    /// How the bucket is addressed, read from the host.
     pub addressing: Addressing,
+    /// The bucket: the host's first labels when virtual-hosted, else the first
+    /// path segment; `None` when the URL names none.
     pub bucket: Option<String>,
     /// The object key, decoded (empty for bucket requests).
     pub key: String,
+    /// `versionId`, decoded, when the URL names a version.
     pub version_id: Option<String>,
     /// `response-*` overrides, decoded.
     pub overrides: Vec<(String, String)>,
     /// Other parameters that are not auth parameters, decoded.
     pub params: Vec<(String, String)>,
+    /// The signature part: SigV4, SigV4A or SigV2 query parameters.
     pub auth: Auth,
     raw_path: String,
     /// The path as written, when a browser sends another (it removes `.`
@@ -826,7 +858,11 @@ pub struct Verification {
     /// Why S3 would refuse the URL whatever its signature (see
     /// [`Inspected::s3_refusals`]).
     pub refusals: Vec<String>,
+    /// The canonical request recomputed for SigV4 and SigV4A; empty for
+    /// SigV2, which has none.
     pub canonical_request: String,
+    /// The string to sign recomputed from the URL (for SigV2, of the last
+    /// variant tried when none matched).
     pub string_to_sign: String,
     /// Likely causes, most likely first, when something is wrong.
     pub causes: Vec<String>,

@@ -177,6 +177,7 @@
 //! ```
 #![forbid(unsafe_code)]
 #![deny(unreachable_pub)]
+#![deny(missing_docs)]
 
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -16,11 +16,16 @@ use crate::error::{Error, Result};
 /// HTTP methods S3 accepts on a presigned URL.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Method {
+    /// `GET`: download an object, or read a bucket or an upload (the default).
     #[default]
     Get,
+    /// `PUT`: upload an object or a part.
     Put,
+    /// `DELETE`: delete an object, or abort a multipart upload.
     Delete,
+    /// `HEAD`: read an object's metadata.
     Head,
+    /// `POST`: complete a multipart upload, or start one (`uploads`).
     Post,
 }
 
@@ -68,14 +73,19 @@ const RESERVED_PARAMS: [&str; 8] = [
 /// What the user asked for, before validation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OperationSpec {
+    /// The HTTP method of `--method` (GET unless given).
     pub method: Method,
+    /// The value of `--content-type`, signed as the `Content-Type` header.
     pub content_type: Option<String>,
     /// `Name: value` texts of `--header`.
     pub headers: Vec<String>,
     /// (query name, value) of the `--response-*` flags, in flag order.
     pub response_overrides: Vec<(String, String)>,
+    /// The `versionId` of `--version-id`, a query parameter.
     pub version_id: Option<String>,
+    /// The text of `--part-number`, checked to be 1 to 10000 (`partNumber`).
     pub part_number: Option<String>,
+    /// The `uploadId` of `--upload-id` (what CreateMultipartUpload returned).
     pub upload_id: Option<String>,
     /// `NAME[=VALUE]` texts of `--param`.
     pub queries: Vec<String>,
@@ -85,8 +95,14 @@ pub struct OperationSpec {
 /// the signed headers (lower-case names, canonical values).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Operation {
+    /// The HTTP method the URL is signed for.
     pub method: Method,
+    /// The query parameters the URL carries and signs, (name, value), not
+    /// percent-encoded, in URL order.
     pub params: Vec<(String, String)>,
+    /// The signed headers the client must send, (lower-case name, value with
+    /// white space trimmed and folded): `content-type` first, then the
+    /// `--header`s in the order given.
     pub headers: Vec<(String, String)>,
 }
 

@@ -77,7 +77,10 @@ impl PostSpec {
 /// A signed upload form: where to POST and the fields to send with the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostForm {
+    /// Where the form is POSTed: the bucket's endpoint URL.
     pub url: String,
+    /// The form fields, (name, value) in form order, the policy and its
+    /// signature among them; the file goes after them.
     pub fields: Vec<(String, String)>,
 }
 

@@ -222,11 +222,16 @@ pub enum SessionUse {
     NotNeeded,
     /// CreateSession was called at `url`; the session lasts until `expires`.
     Created {
+        /// The CreateSession URL: the bucket's endpoint and `?session`.
         url: String,
+        /// When the session's credentials expire, if the answer said.
         expires: Option<OffsetDateTime>,
     },
     /// The session of an earlier URL of this run was used again.
-    Reused { expires: Option<OffsetDateTime> },
+    Reused {
+        /// When the session's credentials expire, if known.
+        expires: Option<OffsetDateTime>,
+    },
 }
 
 impl Presigner {

@@ -424,8 +424,11 @@ impl Drain {
 /// run for real, from `PATH` as the map gives it.
 #[derive(Debug, Default, Clone)]
 pub struct MapSystem {
+    /// The environment variables, by name.
     pub vars: HashMap<String, OsString>,
+    /// The files, by path, with their bytes.
     pub files: HashMap<PathBuf, Vec<u8>>,
+    /// Whether to behave as Windows does (`System::is_windows`).
     pub windows: bool,
     /// Files written through [`System::write_private_file`], read back
     /// before `files`.

@@ -13,7 +13,9 @@ pub const SCHEME: &str = "s3://";
 /// A parsed S3 URI. The key may be empty (`s3://bucket` or `s3://bucket/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Uri {
+    /// The bucket: a name, or an access point ARN kept whole.
     pub bucket: String,
+    /// The object key, as given (not percent-encoded); empty for a bucket.
     pub key: String,
 }
 
@@ -34,11 +36,17 @@ pub enum BucketRef<'a> {
 /// (`/` or `:` between the resource parts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutpostAccessPoint<'a> {
+    /// The whole ARN, as given.
     pub arn: &'a str,
+    /// The ARN's partition: `aws`, `aws-cn`, `aws-us-gov`, ...
     pub partition: &'a str,
+    /// The region of the Outpost, e.g. `us-west-2`.
     pub region: &'a str,
+    /// The 12-digit AWS account id that owns the access point.
     pub account: &'a str,
+    /// The Outpost id, e.g. `op-01ac5d28a6a232904`.
     pub outpost_id: &'a str,
+    /// The access point name.
     pub name: &'a str,
 }
 
@@ -47,10 +55,15 @@ pub struct OutpostAccessPoint<'a> {
 /// (`mfzwi23gnjvgw.mrap`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessPoint<'a> {
+    /// The whole ARN, as given.
     pub arn: &'a str,
+    /// The ARN's partition: `aws`, `aws-cn`, `aws-us-gov`, ...
     pub partition: &'a str,
+    /// The access point's region; empty for a multi-region access point.
     pub region: &'a str,
+    /// The 12-digit AWS account id that owns the access point.
     pub account: &'a str,
+    /// The access point name, or a multi-region access point's alias.
     pub name: &'a str,
 }
 

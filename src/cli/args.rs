@@ -43,9 +43,11 @@ with the precedence of AWS CLI v2. Exit status, as AWS CLI v2: 0 ok, 252 usage,
     args_override_self = true
 )]
 pub struct Cli {
+    /// A mode other than a URL (`post`, `inspect`, ...); `None` for a URL.
     #[command(subcommand)]
     pub command: Option<Command>,
 
+    /// The arguments of a URL run (the default mode).
     #[command(flatten)]
     pub url: UrlArgs,
 }
@@ -60,6 +62,7 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions {
+        /// The shell to print the script for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -210,6 +213,7 @@ pub struct UrlArgs {
     #[arg(long)]
     pub fail_fast: bool,
 
+    /// The options every mode shares.
     #[command(flatten)]
     pub common: Common,
 
@@ -281,6 +285,7 @@ pub struct UrlArgs {
     #[arg(long = "format", value_enum, default_value = "url")]
     pub output: UrlOutput,
 
+    /// AWS CLI v2's global options, taken and hidden.
     #[command(flatten)]
     pub v2: V2Globals,
 }
@@ -301,18 +306,26 @@ pub struct V2Globals {
     /// on, off or auto: colour of presign's own error and warning labels
     #[arg(long, value_enum, hide = true)]
     pub color: Option<V2Color>,
+    /// v2's pager off switch: presign uses no pager
     #[arg(long, hide = true)]
     pub no_cli_pager: bool,
+    /// v2's pagination off switch: a presign makes no paginated call
     #[arg(long, hide = true)]
     pub no_paginate: bool,
+    /// v2's auto-prompt off switch: presign has no prompt
     #[arg(long, hide = true)]
     pub no_cli_auto_prompt: bool,
+    /// v2's auto-prompt: refused, presign has no prompt
     #[arg(long, hide = true)]
     pub cli_auto_prompt: bool,
+    /// Do not check TLS certificates in the S3 client's calls (CreateSession
+    /// of a directory bucket)
     #[arg(long, hide = true)]
     pub no_verify_ssl: bool,
+    /// CA bundle of the S3 client's calls (CreateSession of a directory bucket)
     #[arg(long, hide = true, value_name = "PATH")]
     pub ca_bundle: Option<String>,
+    /// Whole seconds a network read may take (0 or less: no limit)
     #[arg(
         long,
         hide = true,
@@ -320,6 +333,7 @@ pub struct V2Globals {
         allow_negative_numbers = true
     )]
     pub cli_read_timeout: Option<String>,
+    /// Whole seconds a connection may take (0 or less: no limit)
     #[arg(
         long,
         hide = true,
@@ -327,8 +341,10 @@ pub struct V2Globals {
         allow_negative_numbers = true
     )]
     pub cli_connect_timeout: Option<String>,
+    /// v2's blob format: a presign reads and prints no blobs
     #[arg(long, value_enum, hide = true)]
     pub cli_binary_format: Option<V2BinaryFormat>,
+    /// v2's error format: presign prints its own one-line errors
     #[arg(long, value_enum, hide = true)]
     pub cli_error_format: Option<V2ErrorFormat>,
 }
@@ -336,37 +352,54 @@ pub struct V2Globals {
 /// `--output` of AWS CLI v2 (`awscli/data/cli.json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum V2Output {
+    /// A JSON document (v2's default)
     Json,
+    /// Tab-separated text
     Text,
+    /// A boxed table
     Table,
+    /// A YAML document
     Yaml,
+    /// YAML documents streamed as they come
     YamlStream,
+    /// No output (a presign prints the URL all the same)
     Off,
 }
 
 /// `--color` of AWS CLI v2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum V2Color {
+    /// Colour always
     On,
+    /// Colour never
     Off,
+    /// Colour when stderr is a terminal
     Auto,
 }
 
 /// `--cli-binary-format` of AWS CLI v2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum V2BinaryFormat {
+    /// Blobs given and printed as base64 (v2's default)
     Base64,
+    /// Blobs given raw, printed as base64 (v1's behaviour)
     RawInBase64Out,
 }
 
 /// `--cli-error-format` of AWS CLI v2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum V2ErrorFormat {
+    /// v2's original error messages, as text
     Legacy,
+    /// Errors as a JSON document
     Json,
+    /// Errors as a YAML document
     Yaml,
+    /// Errors as tab-separated text
     Text,
+    /// Errors as a boxed table
     Table,
+    /// Errors with their details, as text
     Enhanced,
 }
 
@@ -378,6 +411,7 @@ pub struct PostArgs {
     #[arg(value_name = "S3_URI")]
     pub uri: String,
 
+    /// The options every mode shares.
     #[command(flatten)]
     pub common: Common,
 

@@ -37,7 +37,9 @@ use crate::system::System;
 /// Where credentials came from, for `--debug`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
+    /// The credentials found.
     pub credentials: Credentials,
+    /// Where they came from, in words, e.g. `assume role ARN (profile NAME)`.
     pub source: String,
 }
 

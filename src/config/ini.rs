@@ -31,7 +31,10 @@ use crate::escape::for_terminal;
 /// by indented `name = value` lines.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Value {
+    /// A value on one line, or continued on indented lines.
     Text(String),
+    /// A `key =` with an empty first line and indented `name = value` lines
+    /// after it (as `s3 =` takes), as (name, value) pairs in file order.
     Nested(Vec<(String, String)>),
 }
 
@@ -181,6 +184,8 @@ impl fmt::Debug for Section {
 /// A parsed file: its sections in the order they first appear.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Ini {
+    /// (section name, section), in file order; a profile's section is named
+    /// `profile NAME` in the config file.
     pub sections: Vec<(String, Section)>,
 }
 
@@ -200,7 +205,9 @@ impl Ini {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {reason}")]
 pub struct ParseError {
+    /// The line it fails at, counted from 1.
     pub line: usize,
+    /// What is wrong with the line, in words.
     pub reason: String,
 }
 

@@ -10,8 +10,10 @@
 /// Why a string could not be split.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SplitError {
+    /// A quote is opened and never closed.
     #[error("no closing quotation")]
     NoClosingQuotation,
+    /// The text ends with a backslash that escapes nothing.
     #[error("no escaped character")]
     NoEscapedCharacter,
 }

@@ -201,9 +201,15 @@ pub struct EndpointConfig {
     pub region: Option<String>,
     /// A custom endpoint (`--endpoint-url` or a configured one).
     pub custom: Option<CustomEndpoint>,
+    /// The profile's `s3 = addressing_style` (`auto` unless set).
     pub addressing_style: AddressingStyle,
+    /// Transfer Acceleration: the profile's `s3 = use_accelerate_endpoint`.
     pub accelerate: bool,
+    /// Dual-stack (IPv6) endpoints: `s3 = use_dualstack_endpoint`,
+    /// `AWS_USE_DUALSTACK_ENDPOINT` or the profile's `use_dualstack_endpoint`.
     pub dualstack: bool,
+    /// FIPS endpoints: `AWS_USE_FIPS_ENDPOINT`, the profile's
+    /// `use_fips_endpoint`, or a FIPS pseudo-region such as `fips-us-east-1`.
     pub fips: bool,
     /// Whether an access point ARN's region may differ from the client's.
     pub use_arn_region: bool,

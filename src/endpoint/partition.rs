@@ -6,8 +6,11 @@
 /// One partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Partition {
+    /// The partition id, e.g. `aws`, `aws-cn` or `aws-us-gov`.
     pub name: &'static str,
+    /// The DNS suffix of its endpoints, e.g. `amazonaws.com`.
     pub dns_suffix: &'static str,
+    /// Whether the partition has FIPS endpoints (`supportsFIPS`).
     pub supports_fips: bool,
     /// Whether botocore's legacy endpoint data (`endpoints.json`) models a
     /// dual-stack S3 endpoint here. botocore checks that when it builds the

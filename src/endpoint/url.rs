@@ -8,16 +8,25 @@
 /// The parts of a URL, borrowed from the text (the scheme lower-cased).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SplitUrl<'a> {
+    /// The scheme, lower-cased, e.g. `https`; empty when there is none.
     pub scheme: String,
+    /// What follows `//` up to the path, query or fragment:
+    /// `[user@]host[:port]`, as typed; empty without `//`.
     pub netloc: &'a str,
+    /// The path, as typed, from its `/` (may be empty).
     pub path: &'a str,
+    /// The query, without its `?` (empty when there is none).
     pub query: &'a str,
+    /// The fragment, without its `#`; `None` when there is no `#`.
     pub fragment: Option<&'a str>,
 }
 
 /// Why an endpoint cannot be split.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SplitError {
+    /// The host has a `[` without a `]` (or the reverse), or text around the
+    /// brackets other than userinfo before and `:PORT` after (Python's
+    /// "Invalid IPv6 URL").
     UnbalancedBrackets,
 }
 

@@ -47,6 +47,7 @@ pub struct SigningScope<'a> {
     pub date: &'a str,
     /// The region; `None` for SigV4A.
     pub region: Option<&'a str>,
+    /// The service, e.g. `s3`.
     pub service: &'a str,
 }
 
@@ -69,9 +70,11 @@ impl fmt::Display for SigningScope<'_> {
 /// canonical request, one per line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StringToSign<'a> {
+    /// The signing algorithm, the string to sign's first line.
     pub algorithm: Algorithm,
     /// `YYYYMMDD'T'HHMMSS'Z'`.
     pub amz_date: &'a str,
+    /// The credential scope, the string to sign's third line.
     pub scope: SigningScope<'a>,
     /// The SHA-256 of the canonical request.
     pub canonical_request_hash: [u8; 32],
@@ -187,12 +190,18 @@ impl CanonicalRequest {
 /// `Algorithm, Credential, Date, SignedHeaders, Expires[, Security-Token],
 /// Region-Set`. `X-Amz-Signature` comes last in both.
 pub struct AuthParams<'a> {
+    /// `X-Amz-Algorithm`: SigV4's HMAC-SHA256 or SigV4A's ECDSA P-256.
     pub algorithm: Algorithm,
     /// `ACCESS_KEY/SCOPE`.
     pub credential: &'a str,
+    /// `X-Amz-Date`: `YYYYMMDD'T'HHMMSS'Z'` (UTC).
     pub amz_date: &'a str,
+    /// `X-Amz-Expires`: seconds the URL is valid, 1 to 604800.
     pub expires: u32,
+    /// `X-Amz-SignedHeaders`: lower-case names joined by `;`, in order.
     pub signed_headers: &'a str,
+    /// `X-Amz-Security-Token` (or `X-Amz-S3session-Token`): the session token
+    /// of temporary credentials, when there is one.
     pub session_token: Option<&'a str>,
     /// SigV4A's `X-Amz-Region-Set`.
     pub region_set: Option<&'a str>,

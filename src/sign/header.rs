@@ -14,6 +14,7 @@ use crate::secret::SecretString;
 /// A request to sign: every header here is signed.
 #[derive(Debug, Clone, Copy)]
 pub struct HeaderRequest<'a> {
+    /// The HTTP method, upper case, e.g. `POST`.
     pub method: &'a str,
     /// The `Host` header as sent (`host` or `host:port`).
     pub host: &'a str,
@@ -24,8 +25,11 @@ pub struct HeaderRequest<'a> {
     /// Headers other than `host`, `x-amz-date` and
     /// `x-amz-security-token`, as (lower-case name, value).
     pub headers: &'a [(&'a str, &'a str)],
+    /// The request body, whose SHA-256 is the canonical request's payload hash.
     pub body: &'a [u8],
+    /// The region the scope names, e.g. `us-east-1`.
     pub region: &'a str,
+    /// The service the scope names, e.g. `sts` or `s3express`.
     pub service: &'a str,
 }
 

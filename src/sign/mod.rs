@@ -90,15 +90,23 @@ pub fn time_out_of_range(time: OffsetDateTime, seconds: u32) -> crate::error::Er
     })
 }
 
+/// The query parameter naming the signing algorithm, e.g. `AWS4-HMAC-SHA256`.
 pub const X_AMZ_ALGORITHM: &str = "X-Amz-Algorithm";
+/// The query parameter of the credential scope:
+/// `ACCESS_KEY/YYYYMMDD/REGION/SERVICE/aws4_request` (no region in SigV4A).
 pub const X_AMZ_CREDENTIAL: &str = "X-Amz-Credential";
+/// The query parameter of the signing time, `YYYYMMDD'T'HHMMSS'Z'` (UTC).
 pub const X_AMZ_DATE: &str = "X-Amz-Date";
+/// The query parameter of the seconds the URL is valid, 1 to 604800.
 pub const X_AMZ_EXPIRES: &str = "X-Amz-Expires";
+/// The query parameter of the signed header names, lower case, joined by `;`.
 pub const X_AMZ_SIGNED_HEADERS: &str = "X-Amz-SignedHeaders";
+/// The query parameter of the session token of temporary credentials.
 pub const X_AMZ_SECURITY_TOKEN: &str = "X-Amz-Security-Token";
 /// The S3 Express session token of a directory bucket URL (botocore
 /// `S3ExpressQueryAuth`), in the place `X-Amz-Security-Token` takes.
 pub const X_AMZ_S3SESSION_TOKEN: &str = "X-Amz-S3session-Token";
+/// The query parameter of the signature (hex), the last one in the URL.
 pub const X_AMZ_SIGNATURE: &str = "X-Amz-Signature";
 /// SigV4A's set of regions a signature is valid in.
 pub const X_AMZ_REGION_SET: &str = "X-Amz-Region-Set";
@@ -164,7 +172,9 @@ impl SigningKey {
 pub enum AuthScheme {
     /// SigV4 (`AWS4-HMAC-SHA256`) for one region.
     SigV4 {
+        /// The service the scope names: `s3`, `s3-outposts` or `s3express`.
         signing_name: &'static str,
+        /// The region the scope names, e.g. `us-east-1`.
         region: String,
     },
     /// The rule set's `sigv4-s3express`: a directory bucket's SigV4 for
@@ -172,10 +182,15 @@ pub enum AuthScheme {
     /// that CreateSession gives for the bucket, its token in
     /// `X-Amz-S3session-Token`. (With session auth disabled the rules give
     /// plain [`AuthScheme::SigV4`] for `s3express` instead.)
-    SigV4S3Express { region: String },
+    SigV4S3Express {
+        /// The directory bucket's region, e.g. `us-east-1`.
+        region: String,
+    },
     /// SigV4A (`AWS4-ECDSA-P256-SHA256`) for a set of regions (`*`: all).
     SigV4A {
+        /// The service the scope names, e.g. `s3`.
         signing_name: &'static str,
+        /// The regions the signature is valid in, comma separated, or `*`.
         region_set: String,
     },
     /// Legacy SigV2 query auth (`signature_version = s3`).
@@ -249,17 +264,24 @@ impl std::fmt::Display for AuthScheme {
 pub enum QueryScheme<'a> {
     /// SigV4: `DATE/REGION/SERVICE/aws4_request`.
     V4 {
+        /// The region the scope names, e.g. `us-east-1`.
         region: &'a str,
+        /// The service the scope names, e.g. `s3`.
         service: &'static str,
     },
     /// SigV4A: `DATE/SERVICE/aws4_request` and `X-Amz-Region-Set`.
     V4A {
+        /// The regions the signature is valid in (`X-Amz-Region-Set`).
         region_set: &'a str,
+        /// The service the scope names, e.g. `s3`.
         service: &'static str,
     },
     /// SigV4 for `s3express` with S3 Express session credentials: the
     /// session token goes in `X-Amz-S3session-Token`.
-    V4Express { region: &'a str },
+    V4Express {
+        /// The directory bucket's region, e.g. `us-east-1`.
+        region: &'a str,
+    },
 }
 
 impl<'a> QueryScheme<'a> {
@@ -336,8 +358,11 @@ pub struct SignRequest<'a> {
 /// A presigned URL and the two texts its signature was computed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signed {
+    /// The presigned URL.
     pub url: String,
+    /// The canonical request whose hash is in the string to sign.
     pub canonical_request: String,
+    /// The string to sign, whose signature is `X-Amz-Signature`.
     pub string_to_sign: String,
 }
 
@@ -400,7 +425,9 @@ struct Shape {
 /// The two texts a signature was computed from, for `--debug`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Trace {
+    /// The canonical request whose hash is in the string to sign.
     pub canonical_request: String,
+    /// The string to sign, whose signature the URL carries.
     pub string_to_sign: String,
 }
 

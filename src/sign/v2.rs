@@ -60,6 +60,7 @@ pub const SUBRESOURCES: &[&str] = &[
 /// One request to sign with SigV2.
 #[derive(Debug, Clone, Copy)]
 pub struct V2Request<'a> {
+    /// The HTTP method, upper case, e.g. `GET`.
     pub method: &'a str,
     /// `scheme://authority` as printed.
     pub origin: &'a str,
