@@ -40,6 +40,27 @@ pub enum Error {
     #[error("{0}")]
     InvalidExpiry(String),
 
+    /// An expiry outside the range its signature version allows.
+    #[error(
+        "an expiry of {seconds} seconds is out of range: {version} URLs last from 1 to {max} seconds"
+    )]
+    ExpiryOutOfRange {
+        /// The expiry asked for, in seconds.
+        seconds: i64,
+        /// `SigV4` or `SigV2`.
+        version: &'static str,
+        /// The longest that version allows, in seconds.
+        max: u32,
+    },
+
+    /// An expiry that is not a whole number of seconds (AWS CLI v2 fails
+    /// Python's `int()` with status 255).
+    #[error("an expiry takes whole seconds, not '{}'", text.escape_debug())]
+    ExpiryNotSeconds {
+        /// The text given.
+        text: String,
+    },
+
     /// A config or credentials file that exists could not be parsed.
     #[error(
         "unable to parse config file {}: {reason} (fix the file or point {env} elsewhere)",
@@ -183,6 +204,7 @@ impl Error {
             Error::Usage(_)
             | Error::InvalidUri(_)
             | Error::InvalidExpiry(_)
+            | Error::ExpiryOutOfRange { .. }
             | Error::ParamValidation(_) => EXIT_USAGE,
             Error::Service { .. } => EXIT_SERVICE,
             // AWS CLI v2 gives 253 only when no provider finds credentials
@@ -201,6 +223,7 @@ impl Error {
             | Error::CredentialProcess(_)
             | Error::CredentialSource(_)
             | Error::NotAnInteger(_)
+            | Error::ExpiryNotSeconds { .. }
             | Error::InvalidRegion(_)
             | Error::InvalidEndpoint(_)
             | Error::EndpointRules(_)

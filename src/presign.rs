@@ -24,13 +24,26 @@ impl Expiry {
     pub const DEFAULT: Expiry = Expiry(3600);
 
     /// Checks `seconds` against the SigV4 limits.
+    ///
+    /// ```
+    /// use presign::{Error, Expiry};
+    ///
+    /// assert_eq!(Expiry::new(600)?.seconds(), 600);
+    /// assert!(matches!(
+    ///     Expiry::new(8 * 24 * 3600),
+    ///     Err(Error::ExpiryOutOfRange { seconds: 691_200, version: "SigV4", max: 604_800 })
+    /// ));
+    /// assert!(matches!(Expiry::parse("1.5"), Err(Error::ExpiryNotSeconds { .. })));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn new(seconds: i64) -> Result<Self> {
         match u32::try_from(seconds) {
             Ok(s) if (1..=sign::MAX_EXPIRES).contains(&s) => Ok(Expiry(s)),
-            _ => Err(Error::InvalidExpiry(format!(
-                "--expires-in {seconds} is out of range: SigV4 URLs last from 1 to {} seconds (7 days)",
-                sign::MAX_EXPIRES
-            ))),
+            _ => Err(Error::ExpiryOutOfRange {
+                seconds,
+                version: "SigV4",
+                max: sign::MAX_EXPIRES,
+            }),
         }
     }
 
@@ -47,16 +60,13 @@ impl Expiry {
     /// to 2^32-1 (136 years).
     pub fn parse_sigv2(text: &str) -> Result<Self> {
         match whole_seconds(text) {
-            Some(n) => u32::try_from(n)
-                .ok()
-                .filter(|s| *s >= 1)
-                .map(Expiry)
-                .ok_or_else(|| {
-                    Error::InvalidExpiry(format!(
-                        "--expires-in {n} is out of range: SigV2 URLs last from 1 to {} seconds",
-                        u32::MAX
-                    ))
-                }),
+            Some(n) => u32::try_from(n).ok().filter(|s| *s >= 1).map(Expiry).ok_or(
+                Error::ExpiryOutOfRange {
+                    seconds: n,
+                    version: "SigV2",
+                    max: u32::MAX,
+                },
+            ),
             None => Err(not_seconds(text)),
         }
     }
@@ -121,11 +131,9 @@ pub(crate) fn whole_seconds(text: &str) -> Option<i64> {
 }
 
 fn not_seconds(text: &str) -> Error {
-    Error::NotAnInteger(format!(
-        "--expires-in takes whole seconds from 1 to {}, not '{}'",
-        sign::MAX_EXPIRES,
-        text.escape_debug()
-    ))
+    Error::ExpiryNotSeconds {
+        text: text.to_owned(),
+    }
 }
 
 /// One request to presign.
@@ -727,7 +735,11 @@ mod tests {
                 crate::error::EXIT_OTHER
             };
             assert_eq!(err.exit_code(), want, "{bad}");
-            assert!(err.to_string().contains("604800"), "{err}");
+            match err {
+                Error::ExpiryOutOfRange { max, .. } => assert_eq!(max, 604_800, "{bad}"),
+                Error::ExpiryNotSeconds { text } => assert_eq!(text, bad),
+                other => panic!("{bad}: {other}"),
+            }
         }
     }
 

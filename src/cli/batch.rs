@@ -20,7 +20,7 @@ use std::io::{BufRead, BufReader, Write};
 
 use time::OffsetDateTime;
 
-use super::diagnostic::{DEBUG, ERROR, WARNING};
+use super::diagnostic::{self, DEBUG, ERROR, WARNING};
 use super::invocation::{Inputs, Source, UrlRun};
 use super::output::CurlBody;
 use super::{Context, Lifetime, Prepared, UrlOutput, output};
@@ -530,7 +530,7 @@ impl Failures {
             Err(e @ Error::Output(_)) => Err(e),
             Err(e) if e.exit_code() == crate::error::EXIT_CONFIG => Err(e),
             Err(e) => {
-                let _ = writeln!(err, "{ERROR} {label}: {}", for_terminal(&e.to_string()));
+                let _ = writeln!(err, "{ERROR} {label}: {}", diagnostic::message(&e));
                 self.first_status.get_or_insert(e.exit_code());
                 Ok(self.fail_fast)
             }

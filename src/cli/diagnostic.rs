@@ -41,6 +41,36 @@ impl fmt::Display for Label {
     }
 }
 
+/// An error as the command line words it, escaped for the terminal: the
+/// library's typed errors name the command-line option they come from and
+/// its fix here, not in the library (whose callers have no flags).
+pub(crate) fn message(error: &crate::Error) -> String {
+    use crate::Error;
+    let text = match error {
+        Error::ExpiryOutOfRange {
+            seconds,
+            version,
+            max,
+        } => {
+            let week = if *max == crate::sign::MAX_EXPIRES {
+                " (7 days)"
+            } else {
+                ""
+            };
+            format!(
+                "--expires-in {seconds} is out of range: {version} URLs last from 1 to {max} seconds{week}"
+            )
+        }
+        Error::ExpiryNotSeconds { text } => format!(
+            "--expires-in takes whole seconds from 1 to {}, not '{}'",
+            crate::sign::MAX_EXPIRES,
+            text.escape_debug()
+        ),
+        other => other.to_string(),
+    };
+    crate::escape::for_terminal(&text).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

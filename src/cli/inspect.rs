@@ -16,13 +16,12 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::batch::{Line, LineReader, MAX_LINE};
-use super::diagnostic::ERROR;
+use super::diagnostic::{self, ERROR};
 use super::invocation::InspectRun;
 use super::{Context, InspectOutput};
 use crate::config::{self, Overrides, files::SharedFiles};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
-use crate::escape::for_terminal;
 use crate::inspect::{self, Addressing, Auth, Inspected, Verification};
 use crate::operation::Method;
 use crate::secret::SecretString;
@@ -79,7 +78,7 @@ pub(crate) fn execute(run: &InspectRun, cx: &mut Context) -> Result<i32> {
                     cx.err,
                     "{ERROR} line {}: {}",
                     reader.number(),
-                    for_terminal(&e.to_string())
+                    diagnostic::message(&e)
                 );
                 if status == 0 {
                     status = e.exit_code();

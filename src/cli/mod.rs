@@ -82,7 +82,7 @@ pub fn main(stdout_closed: bool) -> i32 {
         let now = match frozen_now(std::env::var_os("PRESIGN_NOW")) {
             Ok(now) => now,
             Err(e) => {
-                let _ = writeln!(stderr, "{ERROR} {}", for_terminal(&e.to_string()));
+                let _ = writeln!(stderr, "{ERROR} {}", diagnostic::message(&e));
                 return e.exit_code();
             }
         };
@@ -171,7 +171,7 @@ where
         Ok(invocation) => invocation,
         Err(Parse::Clap(e)) => return clap_error(e, out, err),
         Err(Parse::Presign(e)) => {
-            let _ = writeln!(err, "{ERROR} {}", for_terminal(&e.to_string()));
+            let _ = writeln!(err, "{ERROR} {}", diagnostic::message(&e));
             return e.exit_code();
         }
     };
@@ -222,7 +222,7 @@ where
             }
         },
         Err(e) => {
-            let _ = writeln!(err, "{ERROR} {}", for_terminal(&e.to_string()));
+            let _ = writeln!(err, "{ERROR} {}", diagnostic::message(&e));
             e.exit_code()
         }
     }
