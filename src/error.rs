@@ -22,6 +22,7 @@ pub const EXIT_OTHER: i32 = 255;
 
 /// Everything that can stop presign from printing a URL.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The command line itself is wrong.
     #[error("{0}")]

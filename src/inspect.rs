@@ -190,6 +190,7 @@ pub enum Auth {
 /// here are the ones a client sends, which is what S3 checks the signature
 /// against.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Inspected {
     /// The URL as a client sends it (normalised, no fragment). It carries the
     /// session token: print [`Inspected::redacted_url`] instead.
@@ -850,6 +851,7 @@ fn locate(hostname: &str, path: &str) -> (Addressing, Option<String>, String) {
 
 /// The outcome of checking a signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Verification {
     /// Whether the signature matches (whatever the time).
     pub signature_ok: bool,

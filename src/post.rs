@@ -76,6 +76,7 @@ impl PostSpec {
 
 /// A signed upload form: where to POST and the fields to send with the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PostForm {
     /// Where the form is POSTed: the bucket's endpoint URL.
     pub url: String,

@@ -53,6 +53,7 @@ pub struct Overrides {
 
 /// The outcome of resolution.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Resolved {
     /// The selected profile, if one was selected.
     pub profile: Option<String>,

@@ -357,6 +357,7 @@ pub struct SignRequest<'a> {
 
 /// A presigned URL and the two texts its signature was computed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Signed {
     /// The presigned URL.
     pub url: String,
