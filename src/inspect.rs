@@ -936,7 +936,7 @@ fn verify_v4(
     {
         return Err(Error::Usage(format!(
             "the URL is signed with {}, which presign cannot verify (only {} and {})",
-            escape(algorithm),
+            escape(&ins.redact(algorithm)),
             sign::ALGORITHM,
             v4a::ALGORITHM
         )));
@@ -1222,6 +1222,29 @@ mod tests {
             ins.redact(&format!("a/{token}/b")),
             format!("a/{REDACTED}/b")
         );
+    }
+
+    /// The fuzzer's find: an unknown algorithm quoted in the error carried
+    /// the session token when the URL repeated it there.
+    #[test]
+    fn an_unknown_algorithm_is_quoted_without_the_session_token() {
+        let token = "FQoGZXIvYXdzE02longenoughtoken";
+        let url = URL.replace(
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256",
+            &format!("X-Amz-Algorithm=AWS4-{token}"),
+        ) + "&X-Amz-Security-Token="
+            + token;
+        let ins = decode(&url).unwrap();
+        let e = verify(
+            &ins,
+            &SecretString::from(SECRET),
+            "GET",
+            &[],
+            at("2026-01-02T03:30:00Z"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("cannot verify") && !e.contains(token), "{e}");
     }
 
     #[test]
