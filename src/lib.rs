@@ -80,18 +80,11 @@
 //! use presign::{Credentials, EndpointConfig, Expiry, ObjectRequest, Presigner};
 //! use time::macros::datetime;
 //!
-//! let endpoint = EndpointConfig {
-//!     region: Some("eu-west-2".to_owned()),
-//!     ..EndpointConfig::default()
-//! };
+//! let endpoint = EndpointConfig::in_region("eu-west-2");
 //! let keys = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
 //! let mut presigner = Presigner::new(endpoint, Some(keys), datetime!(2026-01-02 03:04:05 UTC));
 //! let headers = [("content-type".to_owned(), "image/png".to_owned())];
-//! let upload = ObjectRequest {
-//!     method: "PUT",
-//!     headers: &headers,
-//!     ..ObjectRequest::get("bucket", "img.png", Expiry::DEFAULT)
-//! };
+//! let upload = ObjectRequest::new("PUT", "bucket", "img.png", Expiry::DEFAULT).with_headers(&headers);
 //! let url = presigner.presign(&upload)?.url;
 //! assert!(url.contains("&X-Amz-SignedHeaders=content-type%3Bhost&"));
 //! # Ok::<(), presign::Error>(())
@@ -104,7 +97,7 @@
 //! use presign::{Credentials, EndpointConfig, Expiry, Presigner};
 //! use time::macros::datetime;
 //!
-//! # let endpoint = EndpointConfig { region: Some("eu-west-2".to_owned()), ..EndpointConfig::default() };
+//! # let endpoint = EndpointConfig::in_region("eu-west-2");
 //! # let keys = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
 //! let mut presigner = Presigner::new(endpoint, Some(keys), datetime!(2026-01-02 03:04:05 UTC));
 //! let spec = PostSpec {
@@ -131,7 +124,7 @@
 //! use presign::{Credentials, EndpointConfig, Expiry, ObjectRequest, Presigner};
 //! use time::macros::datetime;
 //!
-//! # let endpoint = EndpointConfig { region: Some("eu-west-2".to_owned()), ..EndpointConfig::default() };
+//! # let endpoint = EndpointConfig::in_region("eu-west-2");
 //! # let keys = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
 //! let mut presigner = Presigner::new(endpoint, Some(keys), datetime!(2026-01-02 03:04:05 UTC));
 //! let target = presigner.target("bucket")?;
@@ -155,7 +148,7 @@
 //! use presign::{Credentials, EndpointConfig, Expiry, ObjectRequest, Presigner, SecretString};
 //! use time::macros::datetime;
 //!
-//! # let endpoint = EndpointConfig { region: Some("eu-west-2".to_owned()), ..EndpointConfig::default() };
+//! # let endpoint = EndpointConfig::in_region("eu-west-2");
 //! let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 //! let keys = Credentials::new("AKIAIOSFODNN7EXAMPLE", secret);
 //! let signed_at = datetime!(2026-01-02 03:04:05 UTC);

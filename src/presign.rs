@@ -165,6 +165,27 @@ impl<'a> ObjectRequest<'a> {
             expires,
         }
     }
+
+    /// A request with `method` (upper case: `PUT`, `DELETE`, `HEAD`,
+    /// `POST`) for `bucket`/`key`.
+    pub fn new(method: &'a str, bucket: &'a str, key: &'a str, expires: Expiry) -> Self {
+        ObjectRequest {
+            method,
+            ..ObjectRequest::get(bucket, key, expires)
+        }
+    }
+
+    /// The request with headers the client must send (lower-case names,
+    /// trimmed values), signed into the URL.
+    pub fn with_headers(self, headers: &'a [(String, String)]) -> Self {
+        ObjectRequest { headers, ..self }
+    }
+
+    /// The request with operation query parameters (raw, in URL order),
+    /// signed into the URL.
+    pub fn with_params(self, params: &'a [(String, String)]) -> Self {
+        ObjectRequest { params, ..self }
+    }
 }
 
 enum Signing {

@@ -341,6 +341,16 @@ fn virtual_hostable(bucket: &str, allow_subdomains: bool) -> bool {
 }
 
 impl EndpointConfig {
+    /// AWS's S3 endpoints of `region`, with every other setting at its
+    /// default (virtual-hosted where the bucket allows it, no dual-stack,
+    /// FIPS or acceleration).
+    pub fn in_region(region: impl Into<String>) -> Self {
+        EndpointConfig {
+            region: Some(region.into()),
+            ..EndpointConfig::default()
+        }
+    }
+
     /// The region of the credential scope for a bucket request.
     fn signing_region(&self) -> &str {
         match (self.region.as_deref(), &self.custom) {
