@@ -579,18 +579,6 @@ impl EndpointConfig {
     /// ([`AuthScheme::SigV4S3Express`]) unless session auth is disabled.
     /// Addressing style is not read.
     fn directory_bucket_target(&self, bucket: &str, suffix: usize) -> Result<Target> {
-        let mut target = self.directory_bucket_endpoint(bucket, suffix)?;
-        if !self.disable_express_session_auth
-            && let AuthScheme::SigV4 { region, .. } = &target.auth
-        {
-            target.auth = AuthScheme::SigV4S3Express {
-                region: region.clone(),
-            };
-        }
-        Ok(target)
-    }
-
-    fn directory_bucket_endpoint(&self, bucket: &str, suffix: usize) -> Result<Target> {
         if self.sigv2 {
             return Err(Error::Usage(
                 "directory buckets (S3 Express One Zone) take SigV4 only: drop --signature-version s3 (or the profile's s3 signature_version = s3)"
@@ -604,9 +592,15 @@ impl EndpointConfig {
             ));
         }
         let region = self.rule_region();
-        let auth = AuthScheme::SigV4 {
-            signing_name: SERVICE_S3EXPRESS,
-            region: region.to_owned(),
+        let auth = if self.disable_express_session_auth {
+            AuthScheme::SigV4 {
+                signing_name: SERVICE_S3EXPRESS,
+                region: region.to_owned(),
+            }
+        } else {
+            AuthScheme::SigV4S3Express {
+                region: region.to_owned(),
+            }
         };
         let not_hostable = || {
             rules(
