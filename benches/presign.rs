@@ -21,7 +21,7 @@ use aws_sigv4::http_request::{
 };
 use aws_sigv4::sign::v4;
 use criterion::{Criterion, criterion_group, criterion_main};
-use presign::sign::encode;
+use presign::internals::sign::encode;
 use presign::{Credentials, EndpointConfig, Expiry, ObjectRequest, Presigner};
 use time::OffsetDateTime;
 
@@ -71,10 +71,7 @@ fn per_url(c: &mut Criterion) {
     let time = OffsetDateTime::from_unix_timestamp(1_767_323_045).unwrap();
     let keys = keys();
 
-    let endpoint = EndpointConfig {
-        region: Some("eu-west-2".into()),
-        ..Default::default()
-    };
+    let endpoint = EndpointConfig::in_region("eu-west-2");
     let mut presigner = Presigner::new(endpoint, Some(Credentials::new(AK, SK)), time);
     let target = presigner.target("bucket").unwrap();
 
@@ -153,10 +150,7 @@ fn per_sigv4a_url(c: &mut Criterion) {
     let time = OffsetDateTime::from_unix_timestamp(1_767_323_045).unwrap();
     let keys = keys();
 
-    let endpoint = EndpointConfig {
-        region: Some("eu-west-2".into()),
-        ..Default::default()
-    };
+    let endpoint = EndpointConfig::in_region("eu-west-2");
     let mut presigner = Presigner::new(endpoint, Some(Credentials::new(AK, SK)), time);
     let target = presigner.target(MRAP).unwrap();
 

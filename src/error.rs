@@ -21,6 +21,55 @@ pub const EXIT_SERVICE: i32 = 254;
 pub const EXIT_OTHER: i32 = 255;
 
 /// Everything that can stop presign from printing a URL.
+///
+/// The variants that a caller can act on carry their data, so a program
+/// matches on them instead of reading the text; the text itself names no
+/// command-line option (the command line words its own messages).
+///
+/// ```
+/// use presign::{
+///     Credentials, EndpointConfig, Error, Expiry, MapSystem, Overrides, PostRefusal, PostSpec,
+///     Presigner, resolve,
+/// };
+/// use time::macros::datetime;
+///
+/// // An expiry beyond SigV4's week, with the limit to retry with.
+/// match Expiry::new(8 * 24 * 3600) {
+///     Err(Error::ExpiryOutOfRange { seconds, max, .. }) => {
+///         assert_eq!((seconds, max), (691_200, 604_800));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+///
+/// // A signing time SigV4 cannot write.
+/// let keys = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+/// let endpoint = EndpointConfig::in_region("eu-west-2");
+/// let mut late = Presigner::new(endpoint.clone(), Some(keys.clone()), datetime!(9999-12-31 23:30 UTC));
+/// let get = presign::ObjectRequest::get("bucket", "key", Expiry::DEFAULT);
+/// assert!(matches!(
+///     late.presign(&get),
+///     Err(Error::SigningTimeOutOfRange { expires: 3600, .. })
+/// ));
+///
+/// // Upload forms: SigV2 and unsigned presigners cannot make one.
+/// let now = datetime!(2026-01-02 03:04:05 UTC);
+/// let spec = PostSpec::default();
+/// let mut v2 = Presigner::sigv2(endpoint.clone(), Some(keys), now);
+/// let refused = v2.presign_post("bucket", "key", Expiry::DEFAULT, &spec).unwrap_err();
+/// assert!(matches!(refused, Error::PostFormUnsupported { why: PostRefusal::SigV2 }));
+/// let mut unsigned = Presigner::unsigned(endpoint, now);
+/// let refused = unsigned.presign_post("bucket", "key", Expiry::DEFAULT, &spec).unwrap_err();
+/// assert!(matches!(refused, Error::PostFormUnsupported { why: PostRefusal::Unsigned }));
+///
+/// // A profile the files do not define.
+/// let sys = MapSystem::new()
+///     .var("HOME", "/home/me")
+///     .file("/home/me/.aws/config", "[profile dev]\nregion = eu-west-2\n");
+/// match resolve(&sys, &Overrides::default().with_profile("prod"), now) {
+///     Err(Error::ProfileNotFound { profile }) => assert_eq!(profile, "prod"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -62,6 +111,27 @@ pub enum Error {
         text: String,
     },
 
+    /// A signing time SigV4 cannot write (outside the years 1970 to 9999,
+    /// in UTC), or one whose URL would end after 9999.
+    #[error(
+        "{}",
+        signing_time_message(*.time, *.expires)
+    )]
+    SigningTimeOutOfRange {
+        /// The signing time.
+        time: time::OffsetDateTime,
+        /// The URL's expiry, in seconds.
+        expires: u32,
+    },
+
+    /// An upload form (POST policy) that cannot be signed for this bucket
+    /// or these settings.
+    #[error("{}", .why.describe())]
+    PostFormUnsupported {
+        /// Why not.
+        why: PostRefusal,
+    },
+
     /// A config or credentials file that exists could not be parsed.
     #[error(
         "unable to parse config file {}: {reason} (fix the file or point {env} elsewhere)",
@@ -89,9 +159,12 @@ pub enum Error {
 
     /// A profile was selected that neither file defines.
     #[error(
-        "the config profile ({0}) could not be found (define [profile {0}] in the config file or [{0}] in the credentials file, or pick another with --profile)"
+        "the config profile ({profile}) could not be found (define [profile {profile}] in the config file or [{profile}] in the credentials file)"
     )]
-    ProfileNotFound(String),
+    ProfileNotFound {
+        /// The profile's name, escaped for the terminal.
+        profile: String,
+    },
 
     /// A setting has a value AWS CLI would refuse.
     #[error("{0}")]
@@ -206,6 +279,10 @@ impl Error {
             | Error::InvalidUri(_)
             | Error::InvalidExpiry(_)
             | Error::ExpiryOutOfRange { .. }
+            | Error::SigningTimeOutOfRange { .. }
+            | Error::PostFormUnsupported {
+                why: PostRefusal::SigV2 | PostRefusal::Unsigned,
+            }
             | Error::ParamValidation(_) => EXIT_USAGE,
             Error::Service { .. } => EXIT_SERVICE,
             // AWS CLI v2 gives 253 only when no provider finds credentials
@@ -218,7 +295,10 @@ impl Error {
             | Error::NoRegion(_) => EXIT_CONFIG,
             Error::ConfigParse { .. }
             | Error::ConfigRead { .. }
-            | Error::ProfileNotFound(_)
+            | Error::ProfileNotFound { .. }
+            | Error::PostFormUnsupported {
+                why: PostRefusal::DirectoryBucket | PostRefusal::SigV4A,
+            }
             | Error::InvalidConfig(_)
             | Error::PartialCredentials { .. }
             | Error::CredentialProcess(_)
@@ -235,5 +315,134 @@ impl Error {
     }
 }
 
+/// Why an upload form (POST policy) cannot be signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PostRefusal {
+    /// A directory bucket (S3 Express One Zone): presign signs no POST
+    /// policies for them; a presigned PUT URL uploads instead.
+    DirectoryBucket,
+    /// SigV2 (`signature_version = s3`): POST policies are signed with
+    /// SigV4.
+    SigV2,
+    /// A multi-region or Outposts access point, which accepts SigV4A
+    /// alone, while POST policies are signed with SigV4.
+    SigV4A,
+    /// No credentials were to be used (unsigned requests): a form must be
+    /// signed.
+    Unsigned,
+}
+
+impl PostRefusal {
+    /// The reason in words, without the command line's options.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PostRefusal::DirectoryBucket => {
+                "upload forms (POST policies) are not signed for directory buckets (S3 Express One Zone): presign a PUT URL instead"
+            }
+            PostRefusal::SigV2 => {
+                "upload forms (POST policies) are signed with SigV4 only, not SigV2"
+            }
+            PostRefusal::SigV4A => {
+                "S3 upload forms (POST policies) are signed with SigV4 only, and multi-region and Outposts access points accept SigV4A alone: presign a PUT URL instead"
+            }
+            PostRefusal::Unsigned => "an upload form must be signed: it needs credentials",
+        }
+    }
+}
+
+/// The library's words for [`Error::SigningTimeOutOfRange`].
+fn signing_time_message(time: time::OffsetDateTime, expires: u32) -> String {
+    let shown = crate::sign::rfc3339_or_words(time);
+    match crate::sign::utc_signing_time(time) {
+        None => format!(
+            "the signing time {shown} is outside the years {} to {} (in UTC), which SigV4 dates can write",
+            crate::sign::FIRST_YEAR,
+            crate::sign::LAST_YEAR
+        ),
+        Some(_) => format!(
+            "a URL signed at {shown} for {expires} s would expire after 9999-12-31T23:59:59Z"
+        ),
+    }
+}
+
 /// Shorthand for results whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    /// The typed errors read as the library's, for callers that have no
+    /// flags: the command line adds its options in `cli::diagnostic`.
+    #[test]
+    fn typed_errors_name_no_command_line_option_and_keep_their_status() {
+        let cases = [
+            (
+                Error::ExpiryOutOfRange {
+                    seconds: 0,
+                    version: "SigV4",
+                    max: 604_800,
+                },
+                EXIT_USAGE,
+            ),
+            (
+                Error::ExpiryNotSeconds {
+                    text: "1h".to_owned(),
+                },
+                EXIT_OTHER,
+            ),
+            (
+                Error::SigningTimeOutOfRange {
+                    time: datetime!(1969-12-31 23:59:59 UTC),
+                    expires: 60,
+                },
+                EXIT_USAGE,
+            ),
+            (
+                Error::SigningTimeOutOfRange {
+                    time: datetime!(9999-12-31 23:30 UTC),
+                    expires: 3600,
+                },
+                EXIT_USAGE,
+            ),
+            (
+                Error::ProfileNotFound {
+                    profile: "prod".to_owned(),
+                },
+                EXIT_OTHER,
+            ),
+            (
+                Error::PostFormUnsupported {
+                    why: PostRefusal::DirectoryBucket,
+                },
+                EXIT_OTHER,
+            ),
+            (
+                Error::PostFormUnsupported {
+                    why: PostRefusal::SigV4A,
+                },
+                EXIT_OTHER,
+            ),
+            (
+                Error::PostFormUnsupported {
+                    why: PostRefusal::SigV2,
+                },
+                EXIT_USAGE,
+            ),
+            (
+                Error::PostFormUnsupported {
+                    why: PostRefusal::Unsigned,
+                },
+                EXIT_USAGE,
+            ),
+        ];
+        for (error, status) in cases {
+            let text = error.to_string();
+            assert!(!text.contains("--"), "{text}");
+            assert!(!text.contains('\n'), "{text}");
+            assert_eq!(error.exit_code(), status, "{text}");
+        }
+    }
+}

@@ -121,7 +121,7 @@ impl HttpError {
 
 /// `application/x-www-form-urlencoded` as Python's `urlencode` writes it:
 /// UTF-8, `A-Za-z0-9_.-~` kept, space as `+`, every other byte `%XX`.
-pub fn form_encode(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
     let mut out = String::new();
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {

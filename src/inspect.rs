@@ -29,7 +29,7 @@ use crate::sign::{
 
 /// The shortest session token [`Inspected::redact`] looks for inside other
 /// values.
-pub const MIN_SEARCHED_TOKEN: usize = 16;
+pub(crate) const MIN_SEARCHED_TOKEN: usize = 16;
 
 /// `text` with `token` (raw or query-encoded) replaced by a marker where it
 /// is the value of a `NAME=VALUE` query pair or `name:value` header line
@@ -68,14 +68,14 @@ fn redact_where_it_stands<'a>(text: &'a str, token: &str) -> Cow<'a, str> {
 }
 
 /// The longest URL inspected (S3 accepts request lines up to 8 KiB).
-pub const MAX_URL: usize = 64 * 1024;
+pub(crate) const MAX_URL: usize = 64 * 1024;
 
 /// How far ahead of now a SigV4 signing time (`X-Amz-Date`) may be. S3
 /// refuses a request whose time is more than 15 minutes from its own clock
 /// (`RequestTimeTooSkewed`, "The difference between the request time and the
 /// current time is too large", S3 API error responses); `inspect` allows the
 /// same 15 minutes and calls anything later refused.
-pub const MAX_SKEW_SECONDS: i64 = 15 * 60;
+pub(crate) const MAX_SKEW_SECONDS: i64 = 15 * 60;
 
 /// `text` made safe to print on a terminal or to hand on from a JSON field:
 /// a backslash, C0 and C1 controls, DEL, the Unicode bidirectional controls
@@ -83,7 +83,7 @@ pub const MAX_SKEW_SECONDS: i64 = 15 * 60;
 /// separators become `\\`, `\n`, `\r`, `\t` or `\u{..}`. Only escapes start
 /// with a backslash, so the output reads back unambiguously, and it never
 /// holds a line break, so one value stays on one line.
-pub fn escape(text: &str) -> Cow<'_, str> {
+pub(crate) fn escape(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
     }
@@ -102,7 +102,7 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 }
 
 /// Whether [`escape`] rewrites `c`.
-pub fn needs_escape(c: char) -> bool {
+pub(crate) fn needs_escape(c: char) -> bool {
     // The characters a terminal acts on, as everywhere else presign prints
     // outside text, and the backslash, so that escapes read back unambiguously.
     c == '\\' || crate::escape::is_unsafe(c)
@@ -339,7 +339,7 @@ impl Auth {
 }
 
 /// What an AWS host is, from its name.
-pub fn endpoint_kind(host: &str) -> &'static str {
+pub(crate) fn endpoint_kind(host: &str) -> &'static str {
     let host = host.split(':').next().unwrap_or(host);
     if host.contains(".accesspoint.s3-global.") {
         "multi-region access point"
@@ -355,6 +355,28 @@ pub fn endpoint_kind(host: &str) -> &'static str {
 }
 
 impl Inspected {
+    /// The longest URL [`Inspected::parse`] reads, in bytes.
+    pub const MAX_URL: usize = MAX_URL;
+
+    /// Reads `url` as a presigned S3 URL (SigV4, SigV4A or SigV2), parsed
+    /// as a browser parses it: what it shows is what a client would send.
+    pub fn parse(url: &str) -> Result<Self> {
+        decode(url)
+    }
+
+    /// Recomputes the signature with `secret`, for a request with `method`
+    /// and the extra `headers` (lower-case names), and says whether S3 would
+    /// accept the URL at `now` ([`Verification::valid`]).
+    pub fn verify(
+        &self,
+        secret: &SecretString,
+        method: &str,
+        headers: &[(String, String)],
+        now: OffsetDateTime,
+    ) -> Result<Verification> {
+        verify(self, secret, method, headers, now)
+    }
+
     /// When the URL stops working.
     pub fn expires_at(&self) -> OffsetDateTime {
         match self.auth.v4_parts() {
@@ -410,8 +432,8 @@ impl Inspected {
 
     /// Why S3 would refuse this URL at `now` whatever its signature: the
     /// checks S3 makes of the auth parameters before it compares signatures.
-    /// Empty when it would not. The texts quote the URL raw: pass them
-    /// through [`escape`] before printing.
+    /// Empty when it would not. The texts quote the URL raw: escape
+    /// control and bidi characters before printing them to a terminal.
     pub fn s3_refusals(&self, now: OffsetDateTime) -> Vec<String> {
         let mut out = Vec::new();
         let Some(V4Parts {
@@ -518,7 +540,7 @@ impl Inspected {
 
     /// `text` with the session token, raw or encoded, replaced by a marker.
     ///
-    /// A token shorter than [`MIN_SEARCHED_TOKEN`] characters is no AWS
+    /// A token shorter than 16 characters is no AWS
     /// session token (theirs run to hundreds): it is withheld where it
     /// stands, as the value of a `…Token=` parameter or `…token:` header line
     /// of the computed texts, but not searched for in other values, where it
@@ -603,7 +625,7 @@ fn check_authority(text: &str) -> Result<&str> {
 }
 
 /// Decodes `text` as a presigned S3 URL.
-pub fn decode(text: &str) -> Result<Inspected> {
+pub(crate) fn decode(text: &str) -> Result<Inspected> {
     let text = text.trim();
     if text.len() > MAX_URL {
         return Err(bad(&format!("longer than {MAX_URL} bytes")));
@@ -880,7 +902,7 @@ impl Verification {
 
 /// Recomputes the signature of `ins` with `secret`, for a request with
 /// `method` and the extra `headers` (lower-case names), as of `now`.
-pub fn verify(
+pub(crate) fn verify(
     ins: &Inspected,
     secret: &SecretString,
     method: &str,

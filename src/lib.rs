@@ -1,24 +1,30 @@
 //! # presign
 //!
 //! S3 pre-signed URLs, made offline, byte for byte as `aws s3 presign` of AWS
-//! CLI v2 makes them. The library is split the way the problem is:
+//! CLI v2 makes them. Everything a caller needs is at the crate root:
 //!
-//! - [`config`]: which profile, credentials, region and endpoint apply, read
-//!   from `AWS_*` variables and the shared files with AWS CLI v2's precedence;
-//! - [`endpoint`]: the S3 endpoint rules (partitions, addressing style,
-//!   dual-stack, FIPS, accelerate, custom endpoints, access points);
-//! - [`sign`]: SigV4 query signing (canonical request, string to sign,
-//!   derived key, signature);
-//! - [`presign`](mod@presign): a request description in, a signed URL out;
-//! - [`uri`]: `s3://BUCKET/KEY` parsing; [`cli`]: the command line.
+//! - [`resolve`] with [`Overrides`]: which profile, [`Credentials`], region
+//!   and endpoint apply, read from `AWS_*` variables and the shared files
+//!   with AWS CLI v2's precedence, through every credential source v2 has
+//!   (roles, IAM Identity Center, web identity, `credential_process`,
+//!   container and instance roles), sharing v2's caches;
+//! - [`EndpointConfig`]: the S3 endpoint rules (partitions, addressing style,
+//!   dual-stack, FIPS, accelerate, custom endpoints, access points,
+//!   multi-region access points, directory buckets);
+//! - [`Presigner`] with [`ObjectRequest`] or [`PostSpec`]: a request in, a
+//!   signed URL ([`Signed`]) or upload form ([`PostForm`]) out, SigV4, SigV4A
+//!   or SigV2 as the bucket needs ([`AuthScheme`]);
+//! - [`Inspected`]: a presigned URL read back, and verified;
+//! - [`Error`]: what went wrong, as data.
 //!
-//! Only [`cli`] and [`system::OsSystem`] touch the process environment, the
-//! clock and the filesystem; everything else takes them as values.
+//! Only [`OsSystem`] touches the process environment, the clock and the
+//! filesystem; everything else takes them as values ([`System`], with
+//! [`MapSystem`] for tests). The command line is [`cli`] (feature `cli`, on
+//! by default); `default-features = false` leaves it out, and the HTTP
+//! client with it unless feature `network` is on.
 //!
 //! ```
-//! use presign::config::{self, Overrides};
-//! use presign::system::MapSystem;
-//! use presign::{Expiry, ObjectRequest, Presigner};
+//! use presign::{Expiry, MapSystem, ObjectRequest, Overrides, Presigner};
 //! use time::macros::datetime;
 //!
 //! // An environment as a map: keys in variables, a region in ~/.aws/config.
@@ -27,7 +33,7 @@
 //!     .var("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
 //!     .var("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 //!     .file("/home/me/.aws/config", "[default]\nregion = eu-west-2\n");
-//! let resolved = config::resolve(&sys, &Overrides::default(), datetime!(2026-01-02 03:04:05 UTC))?;
+//! let resolved = presign::resolve(&sys, &Overrides::default(), datetime!(2026-01-02 03:04:05 UTC))?;
 //! let mut presigner = Presigner::new(
 //!     resolved.endpoint,
 //!     resolved.credentials,
@@ -48,23 +54,18 @@
 //!
 //! ### A download link from the user's AWS configuration
 //!
-//! [`system::OsSystem`] is the real process: `AWS_*` variables,
+//! [`OsSystem`] is the real process: `AWS_*` variables,
 //! `~/.aws/config` and `~/.aws/credentials`, and the credential sources
 //! AWS CLI v2 has (a role, SSO, a `credential_process`...). The example
 //! above runs the same code against a map instead.
 //!
 //! ```no_run
-//! use presign::config::{self, Overrides};
-//! use presign::system::OsSystem;
-//! use presign::{Expiry, ObjectRequest, Presigner};
+//! use presign::{Expiry, ObjectRequest, OsSystem, Overrides, Presigner};
 //! use time::OffsetDateTime;
 //!
 //! let now = OffsetDateTime::now_utc();
-//! let overrides = Overrides {
-//!     profile: Some("prod".to_owned()),
-//!     ..Overrides::default()
-//! };
-//! let resolved = config::resolve(&OsSystem, &overrides, now)?;
+//! let overrides = Overrides::default().with_profile("prod");
+//! let resolved = presign::resolve(&OsSystem, &overrides, now)?;
 //! let mut presigner = Presigner::new(resolved.endpoint, resolved.credentials, now);
 //! let link = presigner.presign(&ObjectRequest::get("bucket", "report.pdf", Expiry::new(600)?))?;
 //! println!("{}", link.url);
@@ -93,17 +94,13 @@
 //! ### A browser upload form (POST policy)
 //!
 //! ```
-//! use presign::post::PostSpec;
-//! use presign::{Credentials, EndpointConfig, Expiry, Presigner};
+//! use presign::{Credentials, EndpointConfig, Expiry, PostSpec, Presigner};
 //! use time::macros::datetime;
 //!
 //! # let endpoint = EndpointConfig::in_region("eu-west-2");
 //! # let keys = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
 //! let mut presigner = Presigner::new(endpoint, Some(keys), datetime!(2026-01-02 03:04:05 UTC));
-//! let spec = PostSpec {
-//!     content_length_range: Some((1, 10 * 1024 * 1024)),
-//!     ..PostSpec::default()
-//! };
+//! let spec = PostSpec::default().with_content_length_range(1, 10 * 1024 * 1024);
 //! let form = presigner.presign_post("bucket", "uploads/${filename}", Expiry::DEFAULT, &spec)?;
 //! assert_eq!(form.url, "https://bucket.s3.eu-west-2.amazonaws.com/");
 //! let names: Vec<&str> = form.fields.iter().map(|(name, _)| name.as_str()).collect();
@@ -141,11 +138,11 @@
 //!
 //! ### Verifying a URL
 //!
-//! [`inspect`] reads a presigned URL back and, given the secret of the
+//! [`Inspected`] reads a presigned URL back and, given the secret of the
 //! access key it names, says whether S3 would accept it at an instant.
 //!
 //! ```
-//! use presign::{Credentials, EndpointConfig, Expiry, ObjectRequest, Presigner, SecretString};
+//! use presign::{Credentials, EndpointConfig, Expiry, Inspected, ObjectRequest, Presigner, SecretString};
 //! use time::macros::datetime;
 //!
 //! # let endpoint = EndpointConfig::in_region("eu-west-2");
@@ -155,17 +152,17 @@
 //! let mut presigner = Presigner::new(endpoint, Some(keys), signed_at);
 //! let url = presigner.presign(&ObjectRequest::get("bucket", "key.txt", Expiry::DEFAULT))?.url;
 //!
-//! let inspected = presign::inspect::decode(&url)?;
+//! let inspected = Inspected::parse(&url)?;
 //! assert_eq!(inspected.access_key_id(), "AKIAIOSFODNN7EXAMPLE");
 //! let secret = SecretString::from(secret);
 //! let later = datetime!(2026-01-02 03:30:00 UTC);
-//! assert!(presign::inspect::verify(&inspected, &secret, "GET", &[], later)?.valid());
+//! assert!(inspected.verify(&secret, "GET", &[], later)?.valid());
 //! // An hour and more after signing, the URL has expired.
 //! let too_late = datetime!(2026-01-02 04:04:05 UTC);
-//! assert!(!presign::inspect::verify(&inspected, &secret, "GET", &[], too_late)?.valid());
+//! assert!(!inspected.verify(&secret, "GET", &[], too_late)?.valid());
 //! // Another secret does not verify.
 //! let wrong = SecretString::from("not the secret");
-//! assert!(!presign::inspect::verify(&inspected, &wrong, "GET", &[], later)?.valid());
+//! assert!(!inspected.verify(&wrong, "GET", &[], later)?.valid());
 //! # Ok::<(), presign::Error>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -174,27 +171,57 @@
 
 #[cfg(feature = "cli")]
 pub mod cli;
-pub mod config;
-pub mod credentials;
-pub mod endpoint;
-pub mod error;
-pub mod escape;
-pub mod http;
-pub mod inspect;
+mod config;
+mod credentials;
+mod endpoint;
+mod error;
+mod escape;
+mod http;
+mod inspect;
 #[cfg(feature = "network")]
 mod net;
-pub mod operation;
-pub mod post;
-pub mod presign;
-pub mod providers;
-pub mod secret;
-pub mod sign;
-pub mod system;
-pub mod uri;
+#[cfg(feature = "cli")]
+mod operation;
+mod post;
+mod presign;
+mod providers;
+mod secret;
+mod sign;
+mod system;
+mod uri;
 
+pub use config::{Overrides, Resolved, resolve};
 pub use credentials::Credentials;
-pub use endpoint::{EndpointConfig, Target};
-pub use error::{Error, Result};
+pub use endpoint::{AddressingStyle, CustomEndpoint, EndpointConfig, Target};
+pub use error::{Error, PostRefusal, Result};
+pub use inspect::{Addressing, Auth, Inspected, Verification};
+pub use post::{PostForm, PostSpec};
 pub use presign::{Expiry, ObjectRequest, Presigner, SessionUse};
+pub use providers::NetworkOptions;
 pub use secret::SecretString;
-pub use sign::Signed;
+pub use sign::{AuthScheme, Signed};
+pub use system::{MapSystem, OsSystem, ProcessOutput, Server, System};
+pub use uri::S3Uri;
+
+/// Not part of the API: the pieces the fuzz targets, the property tests and
+/// the benchmarks reach into (the parsers, the signing stages, the escaping).
+/// Anything here may change in any release.
+#[doc(hidden)]
+pub mod internals {
+    #[cfg(feature = "cli")]
+    pub use crate::cli::args;
+    pub use crate::config::{ini, process, shlex};
+    pub use crate::error::{EXIT_CONFIG, EXIT_OTHER, EXIT_SERVICE, EXIT_USAGE};
+    /// SigV4, SigV4A and SigV2 signing, stage by stage.
+    pub mod sign {
+        pub use crate::sign::*;
+    }
+    /// Escaping text for terminals and logs.
+    pub mod escape {
+        pub use crate::escape::*;
+    }
+    /// `s3://` URIs, bucket names and ARNs.
+    pub mod uri {
+        pub use crate::uri::*;
+    }
+}

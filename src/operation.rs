@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 
 /// HTTP methods S3 accepts on a presigned URL.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Method {
+pub(crate) enum Method {
     /// `GET`: download an object, or read a bucket or an upload (the default).
     #[default]
     Get,
@@ -31,7 +31,7 @@ pub enum Method {
 
 impl Method {
     /// Parses a method name, in any case.
-    pub fn parse(text: &str) -> Result<Self> {
+    pub(crate) fn parse(text: &str) -> Result<Self> {
         match text.to_ascii_uppercase().as_str() {
             "GET" => Ok(Method::Get),
             "PUT" => Ok(Method::Put),
@@ -46,7 +46,7 @@ impl Method {
     }
 
     /// The name as sent on the wire.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
             Method::Put => "PUT",
@@ -72,7 +72,7 @@ const RESERVED_PARAMS: [&str; 8] = [
 
 /// What the user asked for, before validation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OperationSpec {
+pub(crate) struct OperationSpec {
     /// The HTTP method of `--method` (GET unless given).
     pub method: Method,
     /// The value of `--content-type`, signed as the `Content-Type` header.
@@ -94,7 +94,7 @@ pub struct OperationSpec {
 /// A validated operation: the method, the query parameters in URL order and
 /// the signed headers (lower-case names, canonical values).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Operation {
+pub(crate) struct Operation {
     /// The HTTP method the URL is signed for.
     pub method: Method,
     /// The query parameters the URL carries and signs, (name, value), not
@@ -108,7 +108,7 @@ pub struct Operation {
 
 impl Operation {
     /// Validates `spec`; every refusal is a usage error that says why.
-    pub fn build(spec: &OperationSpec) -> Result<Self> {
+    pub(crate) fn build(spec: &OperationSpec) -> Result<Self> {
         let mut op = Operation {
             method: spec.method,
             ..Default::default()
@@ -220,7 +220,7 @@ impl Operation {
 
     /// Whether this operation sends a body the client supplies (PUT of an
     /// object or a part).
-    pub fn uploads_body(&self, has_key: bool) -> bool {
+    pub(crate) fn uploads_body(&self, has_key: bool) -> bool {
         self.method == Method::Put && has_key
     }
 }

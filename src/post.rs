@@ -13,13 +13,16 @@ use base64::Engine;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
+#[cfg(feature = "cli")]
 use crate::error::{Error, Result};
 
 /// S3 puts the name of the uploaded file where a key says `${filename}`.
-pub const FILENAME_PLACEHOLDER: &str = "${filename}";
+pub(crate) const FILENAME_PLACEHOLDER: &str = "${filename}";
 
-/// What the form must enforce, beyond bucket and key.
+/// What the form must enforce, beyond bucket and key: start from
+/// `PostSpec::default()` (no condition) and add with the `with_` methods.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct PostSpec {
     /// A `Content-Type` field and an equality condition on it.
     pub content_type: Option<String>,
@@ -32,8 +35,37 @@ pub struct PostSpec {
 }
 
 impl PostSpec {
+    /// Requires this `Content-Type` (a form field and a condition).
+    pub fn with_content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Requires the upload's size to be within `min..=max` bytes.
+    pub fn with_content_length_range(mut self, min: u64, max: u64) -> Self {
+        self.content_length_range = Some((min, max));
+        self
+    }
+
+    /// Adds a form field, and a condition that requires exactly its value.
+    pub fn with_field(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.fields.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a policy condition, as S3's JSON (`["starts-with", "$key",
+    /// "uploads/"]`, `{"acl": "private"}`).
+    pub fn with_condition(mut self, condition: Value) -> Self {
+        self.conditions.push(condition);
+        self
+    }
+}
+
+/// The command line's words for a form's conditions.
+#[cfg(feature = "cli")]
+impl PostSpec {
     /// Parses `MIN,MAX` of `--content-length-range`.
-    pub fn parse_length_range(text: &str) -> Result<(u64, u64)> {
+    pub(crate) fn parse_length_range(text: &str) -> Result<(u64, u64)> {
         let bad = || {
             Error::Usage(format!(
                 "--content-length-range {} is not MIN,MAX in bytes (e.g. 1,10485760)",
@@ -52,7 +84,7 @@ impl PostSpec {
     }
 
     /// Parses one `--condition` (a JSON object or array).
-    pub fn parse_condition(text: &str) -> Result<Value> {
+    pub(crate) fn parse_condition(text: &str) -> Result<Value> {
         match serde_json::from_str::<Value>(text) {
             Ok(v @ (Value::Object(_) | Value::Array(_))) => Ok(v),
             _ => Err(Error::Usage(format!(
@@ -63,7 +95,7 @@ impl PostSpec {
     }
 
     /// Parses one `--field NAME=VALUE`.
-    pub fn parse_field(text: &str) -> Result<(String, String)> {
+    pub(crate) fn parse_field(text: &str) -> Result<(String, String)> {
         match text.split_once('=') {
             Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
             _ => Err(Error::Usage(format!(
@@ -165,7 +197,7 @@ pub(crate) fn build(
     PostForm { url, fields }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "cli"))]
 mod tests {
     use super::*;
 

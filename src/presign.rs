@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::credentials::Credentials;
 use crate::endpoint::{EndpointConfig, Target};
-use crate::error::{Error, Result};
+use crate::error::{Error, PostRefusal, Result};
 use crate::post::{self, PostForm, PostSpec};
 use crate::providers::s3express;
 use crate::sign::{
@@ -213,7 +213,7 @@ enum Signing {
 /// use presign::{Credentials, EndpointConfig, ObjectRequest, Presigner, Expiry};
 /// use time::macros::datetime;
 ///
-/// let endpoint = EndpointConfig { region: Some("eu-west-2".into()), ..Default::default() };
+/// let endpoint = EndpointConfig::in_region("eu-west-2");
 /// let creds = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
 /// let mut presigner = Presigner::new(endpoint, Some(creds), datetime!(2026-01-02 03:04:05 UTC));
 /// let url = presigner.presign(&ObjectRequest::get("bucket", "key.txt", Expiry::DEFAULT))?.url;
@@ -480,32 +480,31 @@ impl Presigner {
                 signing_name: sign::SERVICE_S3EXPRESS,
                 ..
             } => {
-                return Err(Error::Unsupported(
-                    "presign signs no upload forms (POST policies) for directory buckets (S3 Express One Zone): use a presigned PUT URL instead (presign --method PUT)".to_owned(),
-                ));
+                return Err(Error::PostFormUnsupported {
+                    why: PostRefusal::DirectoryBucket,
+                });
             }
             AuthScheme::SigV4 { region, .. } => region.clone(),
             AuthScheme::SigV2 => {
-                return Err(Error::Usage(
-                    "presign post signs SigV4 policies only: drop --signature-version s3"
-                        .to_owned(),
-                ));
+                return Err(Error::PostFormUnsupported {
+                    why: PostRefusal::SigV2,
+                });
             }
             // botocore has no SigV4A POST signer (`s3v4a-presign-post` is
             // no signature version it knows), and S3 documents POST
             // policies with SigV4 only.
             AuthScheme::SigV4A { .. } => {
-                return Err(Error::Unsupported(
-                    "S3 upload forms (POST policies) are signed with SigV4 only, and multi-region and Outposts access points accept SigV4A alone: use a presigned PUT URL instead (presign --method PUT)".to_owned(),
-                ));
+                return Err(Error::PostFormUnsupported {
+                    why: PostRefusal::SigV4A,
+                });
             }
         };
         let signer = match &mut self.signing {
             Signing::Signed(signer) => signer,
             Signing::Unsigned => {
-                return Err(Error::Usage(
-                    "an upload form must be signed: drop --no-sign-request".to_owned(),
-                ));
+                return Err(Error::PostFormUnsupported {
+                    why: PostRefusal::Unsigned,
+                });
             }
             Signing::NoCredentials => return Err(Error::NoCredentials),
             Signing::TimeOutOfRange => {

@@ -36,7 +36,7 @@ impl fmt::Debug for SecretString {
 /// `text` with every occurrence of `token`, raw or percent-encoded as a
 /// query value, replaced by a marker: for logs of texts that embed a session
 /// token (canonical requests, SigV2 strings to sign, URLs).
-pub fn redact(text: &str, token: &str) -> String {
+pub(crate) fn redact(text: &str, token: &str) -> String {
     if token.is_empty() {
         return text.to_owned();
     }
@@ -46,7 +46,7 @@ pub fn redact(text: &str, token: &str) -> String {
 }
 
 /// What [`redact`] puts in place of a session token.
-pub const REDACTED: &str = "(session token, redacted)";
+pub(crate) const REDACTED: &str = "(session token, redacted)";
 
 #[cfg(test)]
 mod tests {

@@ -1422,7 +1422,7 @@ fn text_from_outside_is_escaped_in_every_error() {
         let bad = stderr
             .trim_end_matches('\n')
             .chars()
-            .find(|&c| presign::escape::is_unsafe(c) && c != '\n');
+            .find(|&c| presign::internals::escape::is_unsafe(c) && c != '\n');
         assert_eq!(bad, None, "{args:?}: {stderr:?}");
         for line in stderr.lines() {
             assert!(line.starts_with("presign: error: "), "{args:?}: {stderr:?}");

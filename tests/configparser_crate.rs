@@ -9,7 +9,7 @@
 //! choice should be revisited.
 
 use configparser::ini::Ini;
-use presign::config::ini;
+use presign::internals::ini;
 
 fn crate_parser() -> Ini {
     let mut parser = Ini::new_cs();

@@ -42,8 +42,8 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use presign::endpoint::CustomEndpoint;
-use presign::sign::SigningKey;
+use presign::CustomEndpoint;
+use presign::internals::sign::SigningKey;
 use presign::{Credentials, EndpointConfig, Expiry, ObjectRequest, Presigner, SecretString};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -1832,7 +1832,7 @@ fn get_session_token(s: &Server) -> Result<(String, String, String), String> {
     );
     let mut body = String::from("Action=PutUserPolicy&Version=2010-05-08");
     body.push_str("&PolicyName=e2e-sts&UserName=tester&PolicyDocument=");
-    presign::sign::encode::push_query(&mut body, policy);
+    presign::internals::sign::encode::push_query(&mut body, policy);
     let resp = signed_form_post(s, "iam", &body)?;
     if resp.status != 200 {
         return Err(format!("PutUserPolicy: {}", resp.describe("POST /")));
@@ -1962,7 +1962,7 @@ fn create_role(s: &Server) -> Result<String, String> {
     let mut body = String::from("Action=CreateRole&Version=2010-05-08&Path=%2F&RoleName=");
     body.push_str(ROLE_NAME);
     body.push_str("&AssumeRolePolicyDocument=");
-    presign::sign::encode::push_query(&mut body, trust);
+    presign::internals::sign::encode::push_query(&mut body, trust);
     let resp = signed_form_post(s, "iam", &body)?;
     if resp.status != 200 {
         return Err(format!("CreateRole: {}", resp.describe("POST /")));
@@ -1983,7 +1983,7 @@ fn create_role(s: &Server) -> Result<String, String> {
         String::from("Action=PutRolePolicy&Version=2010-05-08&PolicyName=e2e-s3&RoleName=");
     body.push_str(ROLE_NAME);
     body.push_str("&PolicyDocument=");
-    presign::sign::encode::push_query(&mut body, &permissions);
+    presign::internals::sign::encode::push_query(&mut body, &permissions);
     let resp = signed_form_post(s, "iam", &body)?;
     if resp.status != 200 {
         return Err(format!("PutRolePolicy: {}", resp.describe("POST /")));
@@ -2272,12 +2272,9 @@ fn presign_cli(home: &Path, env: &[(&str, &str)], args: &[String]) -> Result<Str
 
 /// A presigned URL made by the library (for uploads and readiness probes).
 fn library_url(s: &Server, method: &str, key: &str) -> Result<String, String> {
-    let endpoint = EndpointConfig {
-        region: Some(s.region.clone()),
-        custom: Some(CustomEndpoint::parse(&s.endpoint()).map_err(|e| e.to_string())?),
-        use_arn_region: true,
-        ..Default::default()
-    };
+    let endpoint = EndpointConfig::in_region(s.region.clone())
+        .with_custom(CustomEndpoint::parse(&s.endpoint()).map_err(|e| e.to_string())?)
+        .with_use_arn_region(true);
     let credentials = Credentials::new(s.access_key.clone(), s.secret_key.clone());
     let mut presigner = Presigner::new(endpoint, Some(credentials), OffsetDateTime::now_utc());
     let request = ObjectRequest {

@@ -6,8 +6,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use presign::endpoint::CustomEndpoint;
-use presign::inspect;
+use presign::CustomEndpoint;
+use presign::Inspected;
 use presign::{Credentials, EndpointConfig, Expiry, ObjectRequest, Presigner, SecretString};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -251,42 +251,38 @@ proptest! {
         if let Some(t) = &token {
             creds = creds.with_session_token(t.clone());
         }
-        let config = EndpointConfig {
-            region: Some(region),
-            custom: endpoint.map(|e| CustomEndpoint::parse(&e).unwrap()),
-            use_arn_region: true,
-            ..Default::default()
-        };
+        let mut config = EndpointConfig::in_region(region).with_use_arn_region(true);
+        config.custom = endpoint.map(|e| CustomEndpoint::parse(&e).unwrap());
         let signed_at = OffsetDateTime::from_unix_timestamp(1_767_323_045).unwrap();
         let headers: Vec<(String, String)> = content_type.iter().map(|c| ("content-type".to_owned(), c.clone())).collect();
         let mut presigner = Presigner::new(config, Some(creds), signed_at);
         let request = ObjectRequest { method, bucket: &bucket, key: &key, params: &[], headers: &headers, expires: Expiry::new(expires.into()).unwrap() };
         let url = presigner.presign(&request).unwrap().url;
 
-        let ins = inspect::decode(&url).unwrap();
+        let ins = Inspected::parse(&url).unwrap();
         let now = signed_at + time::Duration::seconds(1);
         // A `.` or `..` segment is signed as written (as AWS CLI signs it), but
         // browsers and curl remove it before sending: inspect reads the path a
         // client sends, so such a URL cannot be valid.
         if key.split('/').any(|segment| segment == "." || segment == "..") {
-            let v = inspect::verify(&ins, &SecretString::from(SECRET), method, &headers, now).unwrap();
+            let v = ins.verify(&SecretString::from(SECRET), method, &headers, now).unwrap();
             prop_assert!(!v.valid(), "{:?}", v);
             return Ok(());
         }
         // Behind an endpoint with a path prefix the bucket cannot be told
         // from the prefix, so only the end of the path is the key.
         prop_assert!(ins.key == key || ins.key.ends_with(&format!("/{key}")), "{} vs {}", ins.key, key);
-        let ok = inspect::verify(&ins, &SecretString::from(SECRET), method, &headers, now).unwrap();
+        let ok = ins.verify(&SecretString::from(SECRET), method, &headers, now).unwrap();
         prop_assert!(ok.valid(), "{:?}", ok);
-        let wrong = inspect::verify(&ins, &SecretString::from("not-it"), method, &headers, now).unwrap();
+        let wrong = ins.verify(&SecretString::from("not-it"), method, &headers, now).unwrap();
         prop_assert!(!wrong.signature_ok);
 
         // Change one character of the signature.
         let at = url.len() - 1;
         let flipped = if url.ends_with('0') { '1' } else { '0' };
         let tampered = format!("{}{flipped}", &url[..at]);
-        let ins = inspect::decode(&tampered).unwrap();
-        let v = inspect::verify(&ins, &SecretString::from(SECRET), method, &headers, now).unwrap();
+        let ins = Inspected::parse(&tampered).unwrap();
+        let v = ins.verify(&SecretString::from(SECRET), method, &headers, now).unwrap();
         prop_assert!(!v.signature_ok);
     }
 }
@@ -410,11 +406,11 @@ fn with_param(url: &str, name: &str, value: &str) -> String {
 /// AWS CLI's own URLs by `recorded_aws_cli_and_botocore_urls_verify`),
 /// signed with the scope's derived key.
 fn resigned(url: &str) -> String {
-    let ins = inspect::decode(url).unwrap();
+    let ins = Inspected::parse(url).unwrap();
     let secret = SecretString::from(SECRET);
     let now = OffsetDateTime::from_unix_timestamp(0).unwrap();
-    let v = inspect::verify(&ins, &secret, "GET", &[], now).unwrap();
-    let inspect::Auth::V4 {
+    let v = ins.verify(&secret, "GET", &[], now).unwrap();
+    let presign::Auth::V4 {
         date,
         region,
         service,
@@ -423,7 +419,7 @@ fn resigned(url: &str) -> String {
     else {
         panic!("not SigV4: {url}")
     };
-    let key = presign::sign::SigningKey::derive(&secret, date, region, service);
+    let key = presign::internals::sign::SigningKey::derive(&secret, date, region, service);
     with_param(url, "X-Amz-Signature", &key.sign(&v.string_to_sign))
 }
 
@@ -633,8 +629,8 @@ fn inspect_refuses_expiry_over_seven_days() {
 fn inspect_refuses_scope_date_mismatch() {
     let env = creds();
     let url = signed(&["s3://bucket/k", "--expires-in", "604800"], &env);
-    let ins = inspect::decode(&url).unwrap();
-    let inspect::Auth::V4 { signed_at, .. } = ins.auth else {
+    let ins = Inspected::parse(&url).unwrap();
+    let presign::Auth::V4 { signed_at, .. } = ins.auth else {
         unreachable!()
     };
     // Signed a day earlier than the scope says (and so still unexpired).

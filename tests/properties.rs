@@ -18,8 +18,8 @@ mod checks;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use presign::endpoint::{AddressingStyle, CustomEndpoint, EndpointConfig};
-use presign::uri::S3Uri;
+use presign::internals::uri::S3Uri;
+use presign::{AddressingStyle, CustomEndpoint, EndpointConfig};
 use presign::{Credentials, Error, Expiry, ObjectRequest, Presigner};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -293,16 +293,14 @@ fn check_case(c: &Case) {
         .endpoint
         .as_deref()
         .map(|e| CustomEndpoint::parse(e).unwrap_or_else(|err| panic!("{e:?}: {err}")));
-    let cfg = EndpointConfig {
-        region: c.region.clone(),
-        custom,
-        addressing_style: c.style,
-        accelerate: c.accelerate,
-        dualstack: c.dualstack,
-        fips: c.fips,
-        use_arn_region: true,
-        ..EndpointConfig::default()
-    };
+    let mut cfg = EndpointConfig::default()
+        .with_addressing_style(c.style)
+        .with_accelerate(c.accelerate)
+        .with_dualstack(c.dualstack)
+        .with_fips(c.fips)
+        .with_use_arn_region(true);
+    cfg.region = c.region.clone();
+    cfg.custom = custom;
     let time = OffsetDateTime::from_unix_timestamp(c.unix)
         .unwrap()
         .to_offset(UtcOffset::from_whole_seconds(c.offset_minutes * 60).unwrap());
@@ -570,7 +568,7 @@ proptest! {
         (method, key, host, (v4a, regions, service), params, headers, expires, token, unix)
             in sign_case()
     ) {
-        use presign::sign::{QueryScheme, QuerySigner, SignRequest};
+        use presign::internals::sign::{QueryScheme, QuerySigner, SignRequest};
         let mut creds = Credentials::new("AKIDPROPERTY", "secret/+=");
         if let Some(t) = token {
             creds = creds.with_session_token(t);
@@ -580,7 +578,7 @@ proptest! {
             return Ok(());
         };
         let mut path = String::from("/");
-        presign::sign::encode::push_quoted_path(&mut path, &key);
+        presign::internals::sign::encode::push_quoted_path(&mut path, &key);
         let origin = format!("https://{host}");
         let scheme = if v4a {
             QueryScheme::V4A { region_set: &regions, service }
@@ -632,7 +630,7 @@ proptest! {
             creds = creds.with_session_token(t.clone());
         }
         let time = OffsetDateTime::from_unix_timestamp(1_767_323_045).unwrap();
-        let cfg = EndpointConfig { use_arn_region: true, ..Default::default() };
+        let cfg = EndpointConfig::default().with_use_arn_region(true);
         let mut presigner = Presigner::new(cfg, Some(creds), time);
         let req = ObjectRequest {
             method,

@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use clap::{CommandFactory, Parser};
-use presign::cli::Cli;
+use presign::cli::args::Cli;
 
 fn presign(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_presign"))
@@ -111,7 +111,7 @@ fn example_commands(text: &str) -> Vec<String> {
 /// Each example splits as a shell splits it and parses into presign's
 /// arguments, as pasting it would run it.
 fn assert_parses(example: &str) {
-    let words = presign::config::shlex::split(example).unwrap();
+    let words = presign::internals::shlex::split(example).unwrap();
     if let Err(e) = Cli::try_parse_from(&words) {
         panic!("{example}: {e}");
     }

@@ -347,7 +347,10 @@ fn the_key_derivation_gives_the_test_suites_public_key() {
             creds["access_key_id"].as_str().unwrap(),
             creds["secret_access_key"].as_str().unwrap(),
         );
-        let pair = presign::sign::v4a::KeyPair::derive(ak, &presign::SecretString::from(secret));
+        let pair = presign::internals::sign::v4a::KeyPair::derive(
+            ak,
+            &presign::SecretString::from(secret),
+        );
         let (x, y) = pair.public_key();
         assert_eq!(hex::encode(x), case["public_key"]["x"], "{}", case["name"]);
         assert_eq!(hex::encode(y), case["public_key"]["y"], "{}", case["name"]);
@@ -363,7 +366,9 @@ fn the_key_derivation_gives_the_test_suites_public_key() {
 /// published key).
 #[test]
 fn the_test_suites_query_cases_stage_by_stage() {
-    use presign::sign::{Algorithm, AuthParams, CanonicalRequest, SigningScope, StringToSign};
+    use presign::internals::sign::{
+        Algorithm, AuthParams, CanonicalRequest, SigningScope, StringToSign,
+    };
     let suite = fixture("sigv4a-suite.json");
     for case in suite["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
@@ -377,7 +382,7 @@ fn the_test_suites_query_cases_stage_by_stage() {
         let (path, query) = target.split_once('?').unwrap();
         let encoded_path: String = {
             let mut out = String::new();
-            presign::sign::encode::push_quoted_path(&mut out, path);
+            presign::internals::sign::encode::push_quoted_path(&mut out, path);
             out
         };
         // The operation's parameters are those before X-Amz-Algorithm.
@@ -445,7 +450,10 @@ fn the_test_suites_query_cases_stage_by_stage() {
             "{name}"
         );
 
-        let pair = presign::sign::v4a::KeyPair::derive(ak, &presign::SecretString::from(secret));
+        let pair = presign::internals::sign::v4a::KeyPair::derive(
+            ak,
+            &presign::SecretString::from(secret),
+        );
         let theirs = [
             case["query_signature"].as_str().unwrap(),
             signed
@@ -1124,7 +1132,7 @@ fn the_key_pair_is_derived_once_and_reused() {
     presigner
         .presign(&ObjectRequest::get(MRAP, "a", Expiry::DEFAULT))
         .unwrap();
-    let first: *const presign::sign::v4a::KeyPair = presigner.v4a_key().unwrap();
+    let first: *const presign::internals::sign::v4a::KeyPair = presigner.v4a_key().unwrap();
     for key in ["b", "c", "d"] {
         let signed = presigner
             .presign(&ObjectRequest::get(MRAP, key, Expiry::DEFAULT))

@@ -8,8 +8,8 @@
 //! `https://MinIO.Example.COM:443/`, and the signature equals that of
 //! `https://minio.example.com`.
 
-use presign::endpoint::{CustomEndpoint, EndpointConfig};
-use presign::uri::BucketRef;
+use presign::internals::uri::BucketRef;
+use presign::{CustomEndpoint, EndpointConfig};
 
 #[test]
 fn url_crate_rewrites_what_aws_cli_keeps() {
@@ -21,11 +21,8 @@ fn url_crate_rewrites_what_aws_cli_keeps() {
         "the url crate now keeps the text: reconsider using it"
     );
 
-    let config = EndpointConfig {
-        region: Some("us-east-1".into()),
-        custom: Some(CustomEndpoint::parse(typed).unwrap()),
-        ..Default::default()
-    };
+    let config =
+        EndpointConfig::in_region("us-east-1").with_custom(CustomEndpoint::parse(typed).unwrap());
     let target = config.target(&BucketRef::Name("bucket")).unwrap();
     assert_eq!(target.origin, "https://MinIO.Example.COM:443");
     assert_eq!(target.host, "minio.example.com");

@@ -19,8 +19,8 @@ const KEYS: usize = 20_000;
 // task: GET link from the AWS configuration (presign)
 fn presign_get_from_config() -> Result<String, presign::Error> {
     let now = time::OffsetDateTime::now_utc();
-    let overrides = presign::config::Overrides::default();
-    let resolved = presign::config::resolve(&presign::system::OsSystem, &overrides, now)?;
+    let overrides = presign::Overrides::default();
+    let resolved = presign::resolve(&presign::OsSystem, &overrides, now)?;
     let mut presigner = Presigner::new(resolved.endpoint, resolved.credentials, now);
     let request = ObjectRequest::get(BUCKET, "report.pdf", Expiry::new(600)?);
     Ok(presigner.presign(&request)?.url)
@@ -132,8 +132,8 @@ async fn store_upload(store: &object_store::aws::AmazonS3) -> Result<String, obj
 // end
 
 // task: POST form (presign)
-fn presign_post(presigner: &mut Presigner) -> Result<presign::post::PostForm, presign::Error> {
-    let spec = presign::post::PostSpec {
+fn presign_post(presigner: &mut Presigner) -> Result<presign::PostForm, presign::Error> {
+    let spec = presign::PostSpec {
         content_length_range: Some((1, 10 * 1024 * 1024)),
         ..Default::default()
     };
@@ -191,18 +191,18 @@ async fn store_many(
 
 // task: verify a URL (presign)
 fn presign_verify(url: &str, secret: &SecretString) -> Result<bool, presign::Error> {
-    let inspected = presign::inspect::decode(url)?;
+    let inspected = presign::Inspected::parse(url)?;
     let now = time::OffsetDateTime::now_utc();
-    Ok(presign::inspect::verify(&inspected, secret, "GET", &[], now)?.valid())
+    Ok(inspected.verify(secret, "GET", &[], now)?.valid())
 }
 // end
 
 /// Whether `url` is a valid SigV4 URL for `method` with `headers`, as
 /// presign's inspect judges it with the secret.
 fn valid(url: &str, method: &str, headers: &[(String, String)]) -> bool {
-    let inspected = presign::inspect::decode(url).expect("a presigned URL");
+    let inspected = presign::Inspected::parse(url).expect("a presigned URL");
     let now = time::OffsetDateTime::now_utc();
-    presign::inspect::verify(&inspected, &SecretString::from(SK), method, headers, now)
+    inspected.verify(&SecretString::from(SK), method, headers, now)
         .expect("verifiable")
         .valid()
 }

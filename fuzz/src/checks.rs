@@ -19,10 +19,10 @@
 use std::fmt::Write as _;
 
 use hmac::{Hmac, KeyInit, Mac};
-use presign::config::{ini, process};
-use presign::endpoint::{AddressingStyle, CustomEndpoint, EndpointConfig};
-use presign::escape::for_terminal;
-use presign::uri::{self, BucketRef, S3Uri};
+use presign::internals::escape::for_terminal;
+use presign::internals::uri::{self, BucketRef, S3Uri};
+use presign::internals::{ini, process};
+use presign::{AddressingStyle, CustomEndpoint, EndpointConfig};
 use presign::{Credentials, Error, Expiry, ObjectRequest, Presigner};
 use sha2::{Digest, Sha256};
 use time::{OffsetDateTime, UtcOffset};
@@ -657,7 +657,7 @@ pub fn uri(data: &[u8]) {
         Ok(k) => assert!(!k.is_empty() && k == parsed.key),
         Err(e) => {
             assert!(parsed.key.is_empty());
-            assert_eq!(e.exit_code(), presign::error::EXIT_USAGE);
+            assert_eq!(e.exit_code(), presign::internals::EXIT_USAGE);
             assert_one_line("require_key", &e.to_string());
         }
     }
@@ -713,7 +713,7 @@ pub fn uri(data: &[u8]) {
             }
         }
         Err(e) => {
-            assert_eq!(e.exit_code(), presign::error::EXIT_USAGE);
+            assert_eq!(e.exit_code(), presign::internals::EXIT_USAGE);
             let shown = e.to_string();
             assert_one_line("bucket_ref", &shown);
             assert!(
@@ -864,7 +864,7 @@ pub fn ini(data: &[u8]) {
             let shown = e.to_string();
             assert_one_line("ini", &shown);
             assert!(
-                !shown.chars().any(presign::escape::is_unsafe),
+                !shown.chars().any(presign::internals::escape::is_unsafe),
                 "ini error holds a character a terminal acts on: {shown:?}"
             );
             assert_eq!(shown, format!("line {}: {}", e.line, e.reason));
@@ -966,7 +966,7 @@ pub fn process(data: &[u8]) {
             }
         }
         Err(e) => {
-            assert_eq!(e.exit_code(), presign::error::EXIT_OTHER);
+            assert_eq!(e.exit_code(), presign::internals::EXIT_OTHER);
             let shown = e.to_string();
             assert_one_line("credential_process", &shown);
             if object.is_none() {
@@ -1114,16 +1114,8 @@ pub fn endpoint(data: &[u8]) {
         AddressingStyle::Path,
         AddressingStyle::Virtual,
     ] {
-        let cfg = EndpointConfig {
-            region: region.clone(),
-            custom: Some(custom.clone()),
-            addressing_style: style,
-            accelerate: flags & 1 != 0,
-            dualstack: flags & 2 != 0,
-            fips: flags & 4 != 0,
-            use_arn_region: flags & 8 != 0,
-            ..EndpointConfig::default()
-        };
+        let mut cfg = endpoint_config(style, flags).with_custom(custom.clone());
+        cfg.region = region.clone();
         for bucket in &buckets {
             let target = match cfg.target(&BucketRef::Name(bucket)) {
                 Ok(t) => t,
@@ -1169,6 +1161,17 @@ pub fn endpoint(data: &[u8]) {
             }
         }
     }
+}
+
+/// The endpoint settings a fuzz input picks: an addressing style and the
+/// low four bits of `flags` (accelerate, dual-stack, FIPS, ARN region).
+fn endpoint_config(style: AddressingStyle, flags: u8) -> EndpointConfig {
+    EndpointConfig::default()
+        .with_addressing_style(style)
+        .with_accelerate(flags & 1 != 0)
+        .with_dualstack(flags & 2 != 0)
+        .with_fips(flags & 4 != 0)
+        .with_use_arn_region(flags & 8 != 0)
 }
 
 /// The whole presign path: bucket, key, region, endpoint, switches, method,
@@ -1253,16 +1256,9 @@ pub fn presign_url(data: &[u8]) {
         AddressingStyle::Virtual,
         AddressingStyle::Auto,
     ][usize::from(flags >> 4) & 3];
-    let cfg = EndpointConfig {
-        region: region.clone(),
-        custom,
-        addressing_style: style,
-        accelerate: flags & 1 != 0,
-        dualstack: flags & 2 != 0,
-        fips: flags & 4 != 0,
-        use_arn_region: flags & 8 != 0,
-        ..EndpointConfig::default()
-    };
+    let mut cfg = endpoint_config(style, flags);
+    cfg.region = region.clone();
+    cfg.custom = custom;
 
     let seconds = i64::from(inp.u32() % 700_000) - 10;
     let expires = match Expiry::new(seconds) {
@@ -1334,9 +1330,9 @@ pub fn presign_url(data: &[u8]) {
         && !cfg.fips
         && (cfg.custom.is_some() || region.as_deref().is_none_or(is_host_label))
         // Signing times outside 1970..=9999 in UTC, and URLs outliving 9999,
-        // are refused (presign::sign::utc_signing_time, expiry_end).
-        && presign::sign::expiry_end(time, expires.seconds()).is_some()
-        && presign::sign::utc_signing_time(time).is_some();
+        // are refused (presign::internals::sign::utc_signing_time, expiry_end).
+        && presign::internals::sign::expiry_end(time, expires.seconds()).is_some()
+        && presign::internals::sign::utc_signing_time(time).is_some();
     let signed = match presigner.presign(&req) {
         Ok(s) => s,
         Err(e) => {
@@ -1366,7 +1362,7 @@ pub fn presign_url(data: &[u8]) {
         (_, Some(r), _) => (r.to_owned(), "s3", false),
     };
     match &target.auth {
-        presign::sign::AuthScheme::SigV4 {
+        presign::internals::sign::AuthScheme::SigV4 {
             signing_name,
             region,
         } => {
@@ -1376,14 +1372,14 @@ pub fn presign_url(data: &[u8]) {
                 (service, want_region.as_str())
             );
         }
-        presign::sign::AuthScheme::SigV4A {
+        presign::internals::sign::AuthScheme::SigV4A {
             signing_name,
             region_set,
         } => {
             assert!(v4a, "{target:?}");
             assert_eq!((*signing_name, region_set.as_str()), (service, "*"));
         }
-        presign::sign::AuthScheme::SigV4S3Express { region } => {
+        presign::internals::sign::AuthScheme::SigV4S3Express { region } => {
             // A directory bucket, which needs a CreateSession first.
             let Ok(BucketRef::Name(name)) = bucket_ref else {
                 panic!("S3 Express for an ARN: {target:?}");
@@ -1394,7 +1390,7 @@ pub fn presign_url(data: &[u8]) {
             );
             assert_eq!(region.as_str(), want_region.as_str());
         }
-        presign::sign::AuthScheme::SigV2 => panic!("SigV2 without asking: {target:?}"),
+        presign::internals::sign::AuthScheme::SigV2 => panic!("SigV2 without asking: {target:?}"),
     }
     let origin = split_url(&target.origin).expect("origin with scheme://");
     assert!(origin.path.is_empty() && origin.query.is_none());
@@ -1554,10 +1550,7 @@ fn inspect_signed_url(data: &[u8]) -> Option<(String, bool)> {
     if !token.is_empty() {
         creds = creds.with_session_token(token);
     }
-    let config = EndpointConfig {
-        region: Some("eu-west-2".to_owned()),
-        ..Default::default()
-    };
+    let config = EndpointConfig::in_region("eu-west-2");
     let mut signed_at = OffsetDateTime::from_unix_timestamp(1_767_323_045).unwrap();
     let offset = input.u16();
     // One choice in four signs 16 minutes ahead of the clock: S3 refuses it.
@@ -1590,11 +1583,11 @@ fn inspect_signed_url(data: &[u8]) -> Option<(String, bool)> {
 
 /// The library half of [`inspect`].
 fn inspect_library(text: &str, pristine: bool) {
-    use presign::inspect::{self, Auth};
-    match inspect::decode(text) {
+    use presign::{Auth, Inspected};
+    match Inspected::parse(text) {
         Err(e) => {
             assert!(!pristine, "a URL presign signed does not decode: {e}");
-            assert_eq!(e.exit_code(), presign::error::EXIT_USAGE, "{e}");
+            assert_eq!(e.exit_code(), presign::internals::EXIT_USAGE, "{e}");
             assert_one_line("inspect", &e.to_string());
         }
         Ok(ins) => {
@@ -1611,7 +1604,7 @@ fn inspect_library(text: &str, pristine: bool) {
             };
             assert_eq!(ins.host, browser_host, "host of {text:?}");
             assert!(browser.username().is_empty() && browser.password().is_none());
-            assert!(ins.url.len() <= inspect::MAX_URL * 3);
+            assert!(ins.url.len() <= presign::Inspected::MAX_URL * 3);
             assert!(ins.endpoint.starts_with("http://") || ins.endpoint.starts_with("https://"));
             let _ = ins.expires_at();
             let _ = ins.beyond_s3_limit();
@@ -1621,7 +1614,7 @@ fn inspect_library(text: &str, pristine: bool) {
             let now = OffsetDateTime::from_unix_timestamp(1_767_323_045).unwrap();
             let secret = presign::SecretString::from("fuzz-secret-that-signed-nothing");
             for method in ["GET", "PUT"] {
-                match inspect::verify(&ins, &secret, method, &[], now) {
+                match ins.verify(&secret, method, &[], now) {
                     Ok(v) => {
                         assert!(!v.signature_ok, "a random secret verified {text:?}");
                         assert!(!v.causes.is_empty());
@@ -1723,7 +1716,7 @@ fn lower_hex_escapes(text: &str) -> String {
 /// The CLI half of [`inspect`], for one output format and method.
 fn inspect_cli(url: &str, output: &str, method: &str, must_be_valid: bool) {
     // Verify with the secret, for whatever access key the URL names.
-    let decoded = presign::inspect::decode(url).ok();
+    let decoded = presign::Inspected::parse(url).ok();
     let key_id = decoded
         .as_ref()
         .map_or(INSPECT_KEY, |ins| ins.access_key_id())
@@ -1732,7 +1725,7 @@ fn inspect_cli(url: &str, output: &str, method: &str, must_be_valid: bool) {
         .as_ref()
         .and_then(|ins| ins.session_token())
         .map(str::to_owned);
-    let sys = presign::system::MapSystem::new()
+    let sys = presign::MapSystem::new()
         .var("HOME", "/nonexistent-fuzz-home")
         .var("AWS_EC2_METADATA_DISABLED", "true")
         .var("AWS_ACCESS_KEY_ID", &key_id)
@@ -1755,7 +1748,9 @@ fn inspect_cli(url: &str, output: &str, method: &str, must_be_valid: bool) {
     let token = token.filter(|t| {
         t.len() >= 20
             && !t.contains(|c: char| c.is_whitespace() || c == '(' || c == ')')
-            && !t.chars().all(|c| c.is_ascii_digit() || "-:TZ+.".contains(c))
+            && !t
+                .chars()
+                .all(|c| c.is_ascii_digit() || "-:TZ+.".contains(c))
     });
     if let Some(t) = &token {
         let all = format!("{out}{err}");

@@ -1,6 +1,6 @@
 //! The command line as clap reads it: one definition of the flags, from
 //! which `--help`, the man page and the completions are made. These raw
-//! arguments are checked and typed into an [`Invocation`](super::invocation)
+//! arguments are checked and typed into an `Invocation` (`cli/invocation.rs`)
 //! before any work starts; nothing else reads them.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -45,7 +45,7 @@ impl fmt::Display for Label {
 /// library's typed errors name the command-line option they come from and
 /// its fix here, not in the library (whose callers have no flags).
 pub(crate) fn message(error: &crate::Error) -> String {
-    use crate::Error;
+    use crate::error::{Error, PostRefusal};
     let text = match error {
         Error::ExpiryOutOfRange {
             seconds,
@@ -65,6 +65,28 @@ pub(crate) fn message(error: &crate::Error) -> String {
             "--expires-in takes whole seconds from 1 to {}, not '{}'",
             crate::sign::MAX_EXPIRES,
             text.escape_debug()
+        ),
+        Error::SigningTimeOutOfRange { time, expires } => {
+            let shown = crate::sign::rfc3339_or_words(*time);
+            match crate::sign::utc_signing_time(*time) {
+                None => format!(
+                    "the signing time {shown} is outside the years {} to {} (in UTC), which SigV4 dates can write (pick a --signing-time between)",
+                    crate::sign::FIRST_YEAR,
+                    crate::sign::LAST_YEAR
+                ),
+                Some(_) => format!(
+                    "a URL signed at {shown} for {expires} s would expire after 9999-12-31T23:59:59Z (pick an earlier --signing-time or a shorter --expires-in)"
+                ),
+            }
+        }
+        Error::PostFormUnsupported { why } => match why {
+            PostRefusal::DirectoryBucket => "presign signs no upload forms (POST policies) for directory buckets (S3 Express One Zone): use a presigned PUT URL instead (presign --method PUT)".to_owned(),
+            PostRefusal::SigV2 => "presign post signs SigV4 policies only: drop --signature-version s3".to_owned(),
+            PostRefusal::SigV4A => "S3 upload forms (POST policies) are signed with SigV4 only, and multi-region and Outposts access points accept SigV4A alone: use a presigned PUT URL instead (presign --method PUT)".to_owned(),
+            PostRefusal::Unsigned => "an upload form must be signed: drop --no-sign-request".to_owned(),
+        },
+        Error::ProfileNotFound { profile } => format!(
+            "the config profile ({profile}) could not be found (define [profile {profile}] in the config file or [{profile}] in the credentials file, or pick another with --profile)"
         ),
         other => other.to_string(),
     };

@@ -6,7 +6,8 @@
 //! This is the only layer that touches the real environment, clock and
 //! streams; [`run`] takes them as arguments so that tests can drive it whole.
 
-mod args;
+#[doc(hidden)]
+pub mod args;
 mod argv;
 mod batch;
 mod diagnostic;
@@ -14,10 +15,7 @@ mod inspect;
 mod invocation;
 mod output;
 
-pub use args::{
-    Cli, Command, Common, InspectArgs, InspectOutput, PostArgs, PostOutput, SignatureVersion,
-    UrlArgs, UrlOutput, V2BinaryFormat, V2Color, V2ErrorFormat, V2Globals, V2Output,
-};
+use args::{Cli, InspectOutput, PostOutput, SignatureVersion, UrlOutput};
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, BufWriter, Write};

@@ -36,7 +36,7 @@ use crate::system::System;
 
 /// Where credentials came from, for `--debug`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
+pub(crate) struct Found {
     /// The credentials found.
     pub credentials: Credentials,
     /// Where they came from, in words, e.g. `assume role ARN (profile NAME)`.
@@ -44,7 +44,7 @@ pub struct Found {
 }
 
 /// What the chain needs to know about the selected profile.
-pub struct ChainInput<'a> {
+pub(crate) struct ChainInput<'a> {
     /// The profile the providers look up (`default` when none was selected).
     pub profile: &'a str,
     /// Whether `--profile` named it (that removes the environment provider).
@@ -228,7 +228,9 @@ impl RolePlan {
         loop {
             let section = files
                 .merged_profile(&current)
-                .ok_or_else(|| Error::ProfileNotFound(for_terminal(&current).to_string()))?;
+                .ok_or_else(|| Error::ProfileNotFound {
+                    profile: for_terminal(&current).to_string(),
+                })?;
             let name = for_terminal(&current).to_string();
             let text = |k: &str| section.text(k).map(str::to_owned);
             hops.push(RoleHop {

@@ -22,13 +22,13 @@ use crate::error::{Error, Result};
 use crate::system::System;
 
 /// Environment variable naming the config file.
-pub const CONFIG_FILE_ENV: &str = "AWS_CONFIG_FILE";
+pub(crate) const CONFIG_FILE_ENV: &str = "AWS_CONFIG_FILE";
 /// Environment variable naming the credentials file.
-pub const CREDENTIALS_FILE_ENV: &str = "AWS_SHARED_CREDENTIALS_FILE";
+pub(crate) const CREDENTIALS_FILE_ENV: &str = "AWS_SHARED_CREDENTIALS_FILE";
 
 /// Both shared files, parsed.
 #[derive(Debug, Clone, Default)]
-pub struct SharedFiles {
+pub(crate) struct SharedFiles {
     /// Where the config file was looked for.
     pub config_path: PathBuf,
     /// Whether it was there.
@@ -49,7 +49,7 @@ pub struct SharedFiles {
 
 impl SharedFiles {
     /// Locates, reads and parses both files.
-    pub fn load(sys: &dyn System) -> Result<Self> {
+    pub(crate) fn load(sys: &dyn System) -> Result<Self> {
         let config_path = file_path(sys, CONFIG_FILE_ENV, "config");
         let credentials_path = file_path(sys, CREDENTIALS_FILE_ENV, "credentials");
         // Profile lookups while loading go through an index, so that a file
@@ -98,28 +98,28 @@ impl SharedFiles {
     }
 
     /// The profile of the config file alone.
-    pub fn config_profile(&self, name: &str) -> Option<&Section> {
+    pub(crate) fn config_profile(&self, name: &str) -> Option<&Section> {
         find(&self.config_profiles, name)
     }
 
     /// The section of the credentials file alone.
-    pub fn credentials_profile(&self, name: &str) -> Option<&Section> {
+    pub(crate) fn credentials_profile(&self, name: &str) -> Option<&Section> {
         self.credentials.section(name)
     }
 
     /// The `[sso-session NAME]` section.
-    pub fn sso_session_section(&self, name: &str) -> Option<&Section> {
+    pub(crate) fn sso_session_section(&self, name: &str) -> Option<&Section> {
         find(&self.sso_sessions, name)
     }
 
     /// The `[services NAME]` section.
-    pub fn services_section(&self, name: &str) -> Option<&Section> {
+    pub(crate) fn services_section(&self, name: &str) -> Option<&Section> {
         find(&self.services, name)
     }
 
     /// The profile as AWS CLI sees it: config keys, then credentials keys on
     /// top. `None` when neither file defines it.
-    pub fn merged_profile(&self, name: &str) -> Option<Section> {
+    pub(crate) fn merged_profile(&self, name: &str) -> Option<Section> {
         let config = self.config_profile(name);
         let credentials = self.credentials_profile(name);
         if config.is_none() && credentials.is_none() {
@@ -194,7 +194,7 @@ fn read_ini(sys: &dyn System, path: &Path, env: &'static str) -> Result<Option<I
 
 /// The home directory as Python's `os.path.expanduser` finds it: `HOME`, or
 /// on Windows `USERPROFILE`, then `HOMEDRIVE` + `HOMEPATH`.
-pub fn home_dir(sys: &dyn System) -> Option<OsString> {
+pub(crate) fn home_dir(sys: &dyn System) -> Option<OsString> {
     if sys.is_windows() {
         if let Some(profile) = sys.var_os("USERPROFILE") {
             return Some(profile);
@@ -236,7 +236,7 @@ fn from_units(units: Vec<u8>) -> Option<OsString> {
 }
 
 /// Expands a leading `~` (alone or before a separator) to the home directory.
-pub fn expand_user(sys: &dyn System, path: &OsStr) -> OsString {
+pub(crate) fn expand_user(sys: &dyn System, path: &OsStr) -> OsString {
     let Some(bytes) = units(path) else {
         return path.to_owned();
     };
@@ -265,7 +265,7 @@ pub fn expand_user(sys: &dyn System, path: &OsStr) -> OsString {
 }
 
 /// Expands `$NAME` and `${NAME}` of variables that are set; leaves the rest.
-pub fn expand_vars(sys: &dyn System, path: &OsStr) -> OsString {
+pub(crate) fn expand_vars(sys: &dyn System, path: &OsStr) -> OsString {
     let Some(bytes) = units(path) else {
         return path.to_owned();
     };

@@ -13,8 +13,8 @@
 //! Every decision is written to a trail that `--debug` prints; the trail never
 //! holds a secret.
 
-pub mod chain;
-pub mod files;
+pub(crate) mod chain;
+pub(crate) mod files;
 pub mod ini;
 pub mod process;
 pub mod shlex;
@@ -32,8 +32,11 @@ use crate::system::System;
 use files::SharedFiles;
 use ini::Section;
 
-/// What the command line says, above every other source.
+/// What the command line says, above every other source. `default()` is
+/// a bare `aws` command: the environment and the files decide everything;
+/// the `with_` methods add what a flag would.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Overrides {
     /// `--profile`.
     pub profile: Option<String>,
@@ -49,6 +52,39 @@ pub struct Overrides {
     /// Standard input carries the run's input (`--from -`, `inspect -`):
     /// an MFA code must not be read from it.
     pub stdin_busy: bool,
+}
+
+impl Overrides {
+    /// Uses this profile (`--profile`), above `AWS_PROFILE`.
+    pub fn with_profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = Some(profile.into());
+        self
+    }
+
+    /// Uses this region (`--region`), above every configured one.
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Uses this endpoint (`--endpoint-url`), above every configured one.
+    pub fn with_endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// Looks up no credentials: URLs are unsigned (`--no-sign-request`).
+    pub fn with_no_sign_request(mut self, on: bool) -> Self {
+        self.no_sign_request = on;
+        self
+    }
+
+    /// Timeouts and TLS settings for the calls credential sources and
+    /// CreateSession make.
+    pub fn with_network(mut self, network: crate::providers::NetworkOptions) -> Self {
+        self.network = network;
+        self
+    }
 }
 
 /// The outcome of resolution.
@@ -88,7 +124,7 @@ pub fn resolve(sys: &dyn System, overrides: &Overrides, now: OffsetDateTime) -> 
 /// [`resolve`], writing each decision to `trail` as it is made, so that
 /// `--debug` can show how far resolution got when it fails (which provider
 /// claimed the profile, which endpoint it called, which cache file it read).
-pub fn resolve_traced(
+pub(crate) fn resolve_traced(
     sys: &dyn System,
     overrides: &Overrides,
     now: OffsetDateTime,
@@ -120,7 +156,9 @@ pub fn resolve_traced(
     let scoped = match &profile {
         Some(name) => files
             .merged_profile(name)
-            .ok_or_else(|| Error::ProfileNotFound(for_terminal(name).to_string()))?,
+            .ok_or_else(|| Error::ProfileNotFound {
+                profile: for_terminal(name).to_string(),
+            })?,
         None => files.merged_profile("default").unwrap_or_default(),
     };
     let provider_profile = profile.as_deref().unwrap_or("default");
@@ -449,7 +487,7 @@ fn configured_endpoint(
 
 /// botocore `validate_region_name`: `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{,63}(?<!-)$`,
 /// and presign also refuses the empty region AWS CLI later chokes on.
-pub fn validate_region(region: &str) -> Result<()> {
+pub(crate) fn validate_region(region: &str) -> Result<()> {
     let ok = !region.is_empty()
         && region.len() <= 63
         && region

@@ -16,8 +16,8 @@
 //! upper case, underscores, under 3 characters, IPv4-like) always go path
 //! style; dual-stack and FIPS are ignored with a custom endpoint.
 
-pub mod partition;
-pub mod url;
+pub(crate) mod partition;
+pub(crate) mod url;
 
 use crate::error::{Error, Result};
 use crate::sign::{AuthScheme, SERVICE, SERVICE_OUTPOSTS, SERVICE_S3EXPRESS};
@@ -194,8 +194,11 @@ fn is_accelerate_url(url: &url::SplitUrl) -> bool {
     unique && features.iter().all(|f| *f == "dualstack")
 }
 
-/// The endpoint settings of one run.
+/// The endpoint settings of one run. Start from [`EndpointConfig::in_region`]
+/// (or `default()`, no region) and change what differs with the `with_`
+/// methods or the fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EndpointConfig {
     /// The configured region (`None` when nothing set one).
     pub region: Option<String>,
@@ -349,6 +352,43 @@ impl EndpointConfig {
             region: Some(region.into()),
             ..EndpointConfig::default()
         }
+    }
+
+    /// Sends every request to `endpoint` (an S3-compatible service, or a
+    /// proxy) instead of AWS's hosts, as `--endpoint-url` does.
+    pub fn with_custom(mut self, endpoint: CustomEndpoint) -> Self {
+        self.custom = Some(endpoint);
+        self
+    }
+
+    /// Path-style or virtual-hosted URLs (`s3 = addressing_style`).
+    pub fn with_addressing_style(mut self, style: AddressingStyle) -> Self {
+        self.addressing_style = style;
+        self
+    }
+
+    /// Transfer Acceleration endpoints (`s3-accelerate`).
+    pub fn with_accelerate(mut self, on: bool) -> Self {
+        self.accelerate = on;
+        self
+    }
+
+    /// Dual-stack (IPv6) endpoints.
+    pub fn with_dualstack(mut self, on: bool) -> Self {
+        self.dualstack = on;
+        self
+    }
+
+    /// FIPS endpoints.
+    pub fn with_fips(mut self, on: bool) -> Self {
+        self.fips = on;
+        self
+    }
+
+    /// Lets an access point ARN's region differ from the configured one.
+    pub fn with_use_arn_region(mut self, on: bool) -> Self {
+        self.use_arn_region = on;
+        self
     }
 
     /// The region of the credential scope for a bucket request.
@@ -881,7 +921,7 @@ impl EndpointConfig {
 
 /// The length of a directory bucket's suffix: `--x-s3` (6) or `--xa-s3`
 /// (7), as the rule set tests it (its `substring`, which takes ASCII only).
-pub fn directory_bucket_suffix(bucket: &str) -> Option<usize> {
+pub(crate) fn directory_bucket_suffix(bucket: &str) -> Option<usize> {
     if !bucket.is_ascii() {
         None
     } else if bucket.ends_with("--x-s3") {

@@ -5,7 +5,7 @@
 
 /// One partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Partition {
+pub(crate) struct Partition {
     /// The partition id, e.g. `aws`, `aws-cn` or `aws-us-gov`.
     pub name: &'static str,
     /// The DNS suffix of its endpoints, e.g. `amazonaws.com`.
@@ -126,7 +126,7 @@ fn matches_pattern(region: &str, prefix: &str) -> bool {
 }
 
 /// The partition of `region`.
-pub fn of(region: &str) -> Partition {
+pub(crate) fn of(region: &str) -> Partition {
     if let Some((p, _, _)) = PARTITIONS
         .iter()
         .find(|(_, names, _)| names.contains(&region))
@@ -140,7 +140,7 @@ pub fn of(region: &str) -> Partition {
 /// (`endpoints.json`) finds it, which AWS CLI v1 goes by: by pattern alone,
 /// as that data lists no pseudo-region but `aws-global`, so
 /// `aws-cn-global` and the like fall into `aws`.
-pub fn legacy_of(region: &str) -> Partition {
+pub(crate) fn legacy_of(region: &str) -> Partition {
     PARTITIONS
         .iter()
         .find(|(_, _, prefixes)| prefixes.iter().any(|pre| matches_pattern(region, pre)))
@@ -148,7 +148,7 @@ pub fn legacy_of(region: &str) -> Partition {
 }
 
 /// The partition named `name` (as in an ARN), if AWS has one by that name.
-pub fn named(name: &str) -> Option<Partition> {
+pub(crate) fn named(name: &str) -> Option<Partition> {
     PARTITIONS
         .iter()
         .map(|(p, _, _)| *p)

@@ -7,7 +7,7 @@
 
 /// The parts of a URL, borrowed from the text (the scheme lower-cased).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SplitUrl<'a> {
+pub(crate) struct SplitUrl<'a> {
     /// The scheme, lower-cased, e.g. `https`; empty when there is none.
     pub scheme: String,
     /// What follows `//` up to the path, query or fragment:
@@ -23,7 +23,7 @@ pub struct SplitUrl<'a> {
 
 /// Why an endpoint cannot be split.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SplitError {
+pub(crate) enum SplitError {
     /// The host has a `[` without a `]` (or the reverse), or text around the
     /// brackets other than userinfo before and `:PORT` after (Python's
     /// "Invalid IPv6 URL").
@@ -32,14 +32,14 @@ pub enum SplitError {
 
 /// The port is not a number from 0 to 65535.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BadPort;
+pub(crate) struct BadPort;
 
 fn is_scheme_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')
 }
 
 /// `urlsplit(text)`; the caller has already refused control characters.
-pub fn split(text: &str) -> Result<SplitUrl<'_>, SplitError> {
+pub(crate) fn split(text: &str) -> Result<SplitUrl<'_>, SplitError> {
     let mut rest = text;
     let mut scheme = String::new();
     if let Some(colon) = rest.find(':') {
@@ -98,7 +98,7 @@ impl<'a> SplitUrl<'a> {
     }
 
     /// Python's `.hostname`: lower-cased, brackets removed, `None` if empty.
-    pub fn hostname(&self) -> Option<String> {
+    pub(crate) fn hostname(&self) -> Option<String> {
         let hp = self.host_port();
         let host = if let Some(inner) = hp.strip_prefix('[') {
             inner.split_once(']').map_or(inner, |(h, _)| h)
@@ -123,7 +123,7 @@ impl<'a> SplitUrl<'a> {
 
     /// Python's `.port`: `Ok(None)` without a port, `Err` when it is not a
     /// number from 0 to 65535.
-    pub fn port(&self) -> Result<Option<u16>, BadPort> {
+    pub(crate) fn port(&self) -> Result<Option<u16>, BadPort> {
         match self.port_text() {
             None => Ok(None),
             Some(text) if text.bytes().all(|b| b.is_ascii_digit()) => {
@@ -135,13 +135,13 @@ impl<'a> SplitUrl<'a> {
     }
 
     /// Whether the host is an IPv6 literal (written in brackets).
-    pub fn is_ipv6(&self) -> bool {
+    pub(crate) fn is_ipv6(&self) -> bool {
         self.host_port().starts_with('[')
     }
 }
 
 /// Whether `host` is a dotted-quad IPv4 address.
-pub fn is_ipv4(host: &str) -> bool {
+pub(crate) fn is_ipv4(host: &str) -> bool {
     let parts: Vec<&str> = host.split('.').collect();
     parts.len() == 4
         && parts
@@ -151,14 +151,14 @@ pub fn is_ipv4(host: &str) -> bool {
 
 /// Whether `host` is an IPv6 address (without brackets, with an optional
 /// `%zone`).
-pub fn is_ipv6_address(host: &str) -> bool {
+pub(crate) fn is_ipv6_address(host: &str) -> bool {
     let addr = host.split_once('%').map_or(host, |(a, _)| a);
     addr.parse::<std::net::Ipv6Addr>().is_ok()
 }
 
 /// Whether `host` is a DNS name botocore accepts for an endpoint: labels of 1
 /// to 63 letters, digits and hyphens, not starting or ending with a hyphen.
-pub fn is_valid_hostname(host: &str) -> bool {
+pub(crate) fn is_valid_hostname(host: &str) -> bool {
     if host.len() > 255 {
         return false;
     }
@@ -167,7 +167,7 @@ pub fn is_valid_hostname(host: &str) -> bool {
 }
 
 /// One DNS label: 1 to 63 of `[A-Za-z0-9-]`, no leading or trailing hyphen.
-pub fn is_host_label(label: &str) -> bool {
+pub(crate) fn is_host_label(label: &str) -> bool {
     (1..=63).contains(&label.len())
         && label
             .bytes()

@@ -16,7 +16,7 @@ pub(crate) mod login;
 pub(crate) mod pyjson;
 #[cfg(test)]
 pub(crate) mod replay;
-pub mod s3express;
+pub(crate) mod s3express;
 pub(crate) mod sso;
 pub(crate) mod sts;
 #[cfg(test)]
@@ -42,6 +42,7 @@ use crate::system::System;
 /// What the command line sets for presign's own network calls (AWS CLI
 /// v2's `--cli-connect-timeout` and `--cli-read-timeout`; `0` means none).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NetworkOptions {
     /// `--cli-connect-timeout` in seconds.
     pub connect_timeout: Option<u64>,
@@ -54,6 +55,26 @@ pub struct NetworkOptions {
     /// `--no-verify-ssl`: the S3 client (CreateSession) does not check
     /// certificates; the credential providers' clients still do, as in v2.
     pub s3_no_verify_tls: bool,
+}
+
+impl NetworkOptions {
+    /// Gives up connecting after `seconds` (`0`: no limit).
+    pub fn with_connect_timeout(mut self, seconds: u64) -> Self {
+        self.connect_timeout = Some(seconds);
+        self
+    }
+
+    /// Gives up waiting for a response after `seconds` (`0`: no limit).
+    pub fn with_read_timeout(mut self, seconds: u64) -> Self {
+        self.read_timeout = Some(seconds);
+        self
+    }
+
+    /// Trusts the certificates in this PEM file for CreateSession.
+    pub fn with_s3_ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.s3_ca_bundle = Some(path.into());
+        self
+    }
 }
 
 /// Everything a provider needs.

@@ -36,7 +36,7 @@ pub struct Client {
 
 /// Where a directory bucket's CreateSession goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionEndpoint {
+pub(crate) struct SessionEndpoint {
     /// `https://HOST` or `http://HOST:PORT`, no path.
     pub origin: String,
     /// The `Host` header.
@@ -48,7 +48,7 @@ pub struct SessionEndpoint {
 }
 
 /// Calls CreateSession for a directory bucket with `caller`'s credentials.
-pub fn create_session(
+pub(crate) fn create_session(
     sys: &dyn System,
     client: &Client,
     endpoint: &SessionEndpoint,
@@ -117,7 +117,7 @@ pub fn create_session(
 }
 
 /// `error` of a CreateSession call, naming the directory bucket it was for.
-pub fn for_bucket(mut error: Error, bucket: &str) -> Error {
+pub(crate) fn for_bucket(mut error: Error, bucket: &str) -> Error {
     let bucket = for_terminal(bucket);
     match &mut error {
         Error::Service { hint, .. } => {
@@ -138,7 +138,7 @@ pub fn for_bucket(mut error: Error, bucket: &str) -> Error {
 /// The same failure again, for a later URL of a bucket whose CreateSession
 /// failed (a batch reports it on each of the bucket's inputs without calling
 /// again).
-pub fn repeat(error: &Error) -> Error {
+pub(crate) fn repeat(error: &Error) -> Error {
     match error {
         Error::Service {
             service,

@@ -77,17 +77,16 @@ pub fn expiry_end(time: OffsetDateTime, seconds: u32) -> Option<OffsetDateTime> 
 /// Why a time cannot be signed: the signing time outside the years
 /// [`FIRST_YEAR`] to [`LAST_YEAR`] (in UTC), or the URL's end after 9999.
 pub fn time_out_of_range(time: OffsetDateTime, seconds: u32) -> crate::error::Error {
-    let shown = time
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "that time".to_owned());
-    crate::error::Error::Usage(match utc_signing_time(time) {
-        None => format!(
-            "the signing time {shown} is outside the years {FIRST_YEAR} to {LAST_YEAR} (in UTC), which SigV4 dates can write (pick a --signing-time between)"
-        ),
-        Some(_) => format!(
-            "a URL signed at {shown} for {seconds} s would expire after 9999-12-31T23:59:59Z (pick an earlier --signing-time or a shorter --expires-in)"
-        ),
-    })
+    crate::error::Error::SigningTimeOutOfRange {
+        time,
+        expires: seconds,
+    }
+}
+
+/// `time` in RFC 3339, or "that time" when it has no such form.
+pub(crate) fn rfc3339_or_words(time: OffsetDateTime) -> String {
+    time.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "that time".to_owned())
 }
 
 /// The query parameter naming the signing algorithm, e.g. `AWS4-HMAC-SHA256`.
