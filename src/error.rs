@@ -124,6 +124,14 @@ pub enum Error {
         expires: u32,
     },
 
+    /// SigV2 (`signature_version = s3`) for a bucket that S3 accepts only
+    /// SigV4 or SigV4A for.
+    #[error("{needs}: drop the profile's s3 signature_version = s3")]
+    NeedsSigV4 {
+        /// Which buckets, and what they need.
+        needs: &'static str,
+    },
+
     /// An upload form (POST policy) that cannot be signed for this bucket
     /// or these settings.
     #[error("{}", .why.describe())]
@@ -230,6 +238,14 @@ pub enum Error {
     #[error("{0}")]
     ParamValidation(String),
 
+    /// The endpoint URL given has no scheme (`host:port` for
+    /// `http://host:port`), which AWS CLI v2 refuses (ParamValidation, 252).
+    #[error("the endpoint URL \"{url}\" has no scheme (use http://HOST/ or https://HOST/)")]
+    EndpointWithoutScheme {
+        /// The URL as given, escaped for the terminal.
+        url: String,
+    },
+
     /// A call needs a region and none is configured (NoRegion, 253).
     #[error("{0}")]
     NoRegion(String),
@@ -252,8 +268,13 @@ pub enum Error {
     InvalidEndpoint(String),
 
     /// The endpoint rules refuse this combination of settings.
-    #[error("{0}")]
-    EndpointRules(String),
+    #[error("{rule} ({fix})")]
+    EndpointRules {
+        /// The rule set's own words (as botocore reports them), to look up.
+        rule: String,
+        /// What to change.
+        fix: RulesFix,
+    },
 
     /// A mode this kind of bucket cannot be signed for (a SigV4A POST
     /// form: botocore knows no such signer, UnknownSignatureVersionError).
@@ -280,6 +301,8 @@ impl Error {
             | Error::InvalidExpiry(_)
             | Error::ExpiryOutOfRange { .. }
             | Error::SigningTimeOutOfRange { .. }
+            | Error::NeedsSigV4 { .. }
+            | Error::EndpointWithoutScheme { .. }
             | Error::PostFormUnsupported {
                 why: PostRefusal::SigV2 | PostRefusal::Unsigned,
             }
@@ -307,10 +330,49 @@ impl Error {
             | Error::ExpiryNotSeconds { .. }
             | Error::InvalidRegion(_)
             | Error::InvalidEndpoint(_)
-            | Error::EndpointRules(_)
+            | Error::EndpointRules { .. }
             | Error::Unsupported(_)
             | Error::NotUnicode(_)
             | Error::Output(_) => EXIT_OTHER,
+        }
+    }
+}
+
+/// What to change when the endpoint rules refuse the settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RulesFix {
+    /// Settings to change, named as the AWS configuration names them
+    /// (profile keys and `AWS_*` variables).
+    Settings(String),
+    /// The configured region must be one of the ARN's partition.
+    RegionInArnPartition,
+    /// The configured region must be the ARN's, unless `use_arn_region`
+    /// lets the ARN's region win.
+    RegionOfArn {
+        /// The ARN's region.
+        region: String,
+    },
+    /// A custom endpoint and Transfer Acceleration exclude each other.
+    EndpointOrAccelerate,
+}
+
+impl std::fmt::Display for RulesFix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RulesFix::Settings(text) => f.write_str(text),
+            RulesFix::RegionInArnPartition => {
+                f.write_str("configure a region of the ARN's partition")
+            }
+            RulesFix::RegionOfArn { region } => {
+                write!(
+                    f,
+                    "configure region {region}, or set s3 use_arn_region = true"
+                )
+            }
+            RulesFix::EndpointOrAccelerate => {
+                f.write_str("drop the custom endpoint (endpoint_url) or s3 use_accelerate_endpoint")
+            }
         }
     }
 }
@@ -353,7 +415,9 @@ impl PostRefusal {
 
 /// The library's words for [`Error::SigningTimeOutOfRange`].
 fn signing_time_message(time: time::OffsetDateTime, expires: u32) -> String {
-    let shown = crate::sign::rfc3339_or_words(time);
+    let shown = time
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "that time".to_owned());
     match crate::sign::utc_signing_time(time) {
         None => format!(
             "the signing time {shown} is outside the years {} to {} (in UTC), which SigV4 dates can write",
@@ -436,6 +500,42 @@ mod tests {
                     why: PostRefusal::Unsigned,
                 },
                 EXIT_USAGE,
+            ),
+            (
+                Error::NeedsSigV4 {
+                    needs: "directory buckets (S3 Express One Zone) take SigV4 only",
+                },
+                EXIT_USAGE,
+            ),
+            (
+                Error::EndpointWithoutScheme {
+                    url: "localhost:9000".to_owned(),
+                },
+                EXIT_USAGE,
+            ),
+            (
+                Error::EndpointRules {
+                    rule: "Client was configured for partition `aws` but ARN has `aws-cn`"
+                        .to_owned(),
+                    fix: RulesFix::RegionInArnPartition,
+                },
+                EXIT_OTHER,
+            ),
+            (
+                Error::EndpointRules {
+                    rule: "region from ARN `eu-west-1` does not match".to_owned(),
+                    fix: RulesFix::RegionOfArn {
+                        region: "eu-west-1".to_owned(),
+                    },
+                },
+                EXIT_OTHER,
+            ),
+            (
+                Error::EndpointRules {
+                    rule: "A custom endpoint cannot be combined with S3 Accelerate".to_owned(),
+                    fix: RulesFix::EndpointOrAccelerate,
+                },
+                EXIT_OTHER,
             ),
         ];
         for (error, status) in cases {

@@ -193,7 +193,7 @@ mod uri;
 pub use config::{Overrides, Resolved, resolve};
 pub use credentials::Credentials;
 pub use endpoint::{AddressingStyle, CustomEndpoint, EndpointConfig, Target};
-pub use error::{Error, PostRefusal, Result};
+pub use error::{Error, PostRefusal, Result, RulesFix};
 pub use inspect::{Addressing, Auth, Inspected, Verification};
 pub use post::{PostForm, PostSpec};
 pub use presign::{Expiry, ObjectRequest, Presigner, SessionUse};
@@ -208,8 +208,6 @@ pub use uri::S3Uri;
 /// Anything here may change in any release.
 #[doc(hidden)]
 pub mod internals {
-    #[cfg(feature = "cli")]
-    pub use crate::cli::args;
     pub use crate::config::{ini, process, shlex};
     pub use crate::error::{EXIT_CONFIG, EXIT_OTHER, EXIT_SERVICE, EXIT_USAGE};
     /// SigV4, SigV4A and SigV2 signing, stage by stage.

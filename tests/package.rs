@@ -43,7 +43,13 @@ fn normal_tree(features: &[&str]) -> Vec<String> {
         .collect()
 }
 
-const CLI_CRATES: [&str; 5] = ["clap", "clap_complete", "clap_mangen", "anstream", "anstyle"];
+const CLI_CRATES: [&str; 5] = [
+    "clap",
+    "clap_complete",
+    "clap_mangen",
+    "anstream",
+    "anstyle",
+];
 const HTTP_CRATES: [&str; 4] = ["ureq", "rustls", "ring", "webpki-roots"];
 
 #[test]

@@ -322,7 +322,7 @@ fn check_case(c: &Case) {
         Ok(s) => s,
         Err(e) => {
             assert!(
-                (c.accelerate || c.fips) && matches!(e, Error::EndpointRules(_)),
+                (c.accelerate || c.fips) && matches!(e, Error::EndpointRules { .. }),
                 "{c:?}: {e}"
             );
             return;

@@ -45,7 +45,7 @@ impl fmt::Display for Label {
 /// library's typed errors name the command-line option they come from and
 /// its fix here, not in the library (whose callers have no flags).
 pub(crate) fn message(error: &crate::Error) -> String {
-    use crate::error::{Error, PostRefusal};
+    use crate::error::{Error, PostRefusal, RulesFix};
     let text = match error {
         Error::ExpiryOutOfRange {
             seconds,
@@ -66,25 +66,37 @@ pub(crate) fn message(error: &crate::Error) -> String {
             crate::sign::MAX_EXPIRES,
             text.escape_debug()
         ),
-        Error::SigningTimeOutOfRange { time, expires } => {
-            let shown = crate::sign::rfc3339_or_words(*time);
-            match crate::sign::utc_signing_time(*time) {
-                None => format!(
-                    "the signing time {shown} is outside the years {} to {} (in UTC), which SigV4 dates can write (pick a --signing-time between)",
-                    crate::sign::FIRST_YEAR,
-                    crate::sign::LAST_YEAR
-                ),
-                Some(_) => format!(
-                    "a URL signed at {shown} for {expires} s would expire after 9999-12-31T23:59:59Z (pick an earlier --signing-time or a shorter --expires-in)"
-                ),
+        // The library's sentence, and the options that fix it.
+        Error::SigningTimeOutOfRange { time, .. } => match crate::sign::utc_signing_time(*time) {
+            None => format!("{error} (pick a --signing-time between)"),
+            Some(_) => {
+                format!("{error} (pick an earlier --signing-time or a shorter --expires-in)")
             }
-        }
+        },
         Error::PostFormUnsupported { why } => match why {
             PostRefusal::DirectoryBucket => "presign signs no upload forms (POST policies) for directory buckets (S3 Express One Zone): use a presigned PUT URL instead (presign --method PUT)".to_owned(),
             PostRefusal::SigV2 => "presign post signs SigV4 policies only: drop --signature-version s3".to_owned(),
             PostRefusal::SigV4A => "S3 upload forms (POST policies) are signed with SigV4 only, and multi-region and Outposts access points accept SigV4A alone: use a presigned PUT URL instead (presign --method PUT)".to_owned(),
             PostRefusal::Unsigned => "an upload form must be signed: drop --no-sign-request".to_owned(),
         },
+        Error::EndpointRules { rule, fix } => match fix {
+            RulesFix::RegionInArnPartition => {
+                format!("{rule} (give --region a region of the ARN's partition)")
+            }
+            RulesFix::RegionOfArn { region } => {
+                format!("{rule} (use --region {region} or set s3 use_arn_region = true)")
+            }
+            RulesFix::EndpointOrAccelerate => format!(
+                "{rule} (drop the endpoint (--endpoint-url or a configured endpoint_url) or s3 use_accelerate_endpoint)"
+            ),
+            RulesFix::Settings(_) => error.to_string(),
+        },
+        Error::NeedsSigV4 { needs } => format!(
+            "{needs}: drop --signature-version s3 (or the profile's s3 signature_version = s3)"
+        ),
+        Error::EndpointWithoutScheme { url } => format!(
+            "bad value for --endpoint-url \"{url}\": scheme is missing (use http://HOST/ or https://HOST/)"
+        ),
         Error::ProfileNotFound { profile } => format!(
             "the config profile ({profile}) could not be found (define [profile {profile}] in the config file or [{profile}] in the credentials file, or pick another with --profile)"
         ),

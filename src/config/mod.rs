@@ -343,10 +343,9 @@ fn endpoint_config(
     };
     let custom = if let Some(url) = &overrides.endpoint_url {
         if url::split(url).is_ok_and(|u| u.scheme.is_empty()) {
-            return Err(Error::Usage(format!(
-                "bad value for --endpoint-url \"{}\": scheme is missing (use http://HOST/ or https://HOST/)",
-                for_terminal(url)
-            )));
+            return Err(Error::EndpointWithoutScheme {
+                url: for_terminal(url).to_string(),
+            });
         }
         Some((url.clone(), "--endpoint-url".to_owned()))
     } else if ignore_configured {

@@ -19,7 +19,7 @@
 pub(crate) mod partition;
 pub(crate) mod url;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RulesFix};
 use crate::sign::{AuthScheme, SERVICE, SERVICE_OUTPOSTS, SERVICE_S3EXPRESS};
 use crate::uri::{AccessPoint, BucketRef, OutpostAccessPoint};
 
@@ -428,13 +428,13 @@ impl EndpointConfig {
             BucketRef::OutpostAccessPoint(op) => self.outpost_target(op)?,
         };
         if self.sigv2 {
-            let what = match target.auth {
-                AuthScheme::SigV4A { .. } => "multi-region and Outposts access points need SigV4A",
-                _ => "access points need SigV4",
+            let needs = match target.auth {
+                AuthScheme::SigV4A { .. } => {
+                    "multi-region and Outposts access points need SigV4A, which S3 requires for them"
+                }
+                _ => "access points need SigV4, which S3 requires for them",
             };
-            return Err(Error::Usage(format!(
-                "{what}, which S3 requires for them: drop --signature-version s3 (or the profile's s3 signature_version = s3)"
-            )));
+            return Err(Error::NeedsSigV4 { needs });
         }
         Ok(target)
     }
@@ -451,9 +451,9 @@ impl EndpointConfig {
             ));
         }
         if self.custom.is_some() && self.accelerate {
-            return Err(rules(
+            return Err(rules_fix(
                 "A custom endpoint cannot be combined with S3 Accelerate",
-                "drop the endpoint (--endpoint-url or a configured endpoint_url) or s3 use_accelerate_endpoint",
+                RulesFix::EndpointOrAccelerate,
             ));
         }
         if fips && !partition::of(self.rule_region()).supports_fips {
@@ -620,10 +620,9 @@ impl EndpointConfig {
     /// Addressing style is not read.
     fn directory_bucket_target(&self, bucket: &str, suffix: usize) -> Result<Target> {
         if self.sigv2 {
-            return Err(Error::Usage(
-                "directory buckets (S3 Express One Zone) take SigV4 only: drop --signature-version s3 (or the profile's s3 signature_version = s3)"
-                    .to_owned(),
-            ));
+            return Err(Error::NeedsSigV4 {
+                needs: "directory buckets (S3 Express One Zone) take SigV4 only",
+            });
         }
         if self.accelerate {
             return Err(rules(
@@ -725,22 +724,24 @@ impl EndpointConfig {
         }
         let client_partition = partition::of(client_region);
         if client_partition.name != arn_partition.name {
-            return Err(rules(
+            return Err(rules_fix(
                 &format!(
                     "Client was configured for partition `{}` but ARN (`{}`) has `{}`",
                     client_partition.name, ap.arn, ap.partition
                 ),
-                "give --region a region of the ARN's partition",
+                RulesFix::RegionInArnPartition,
             ));
         }
         if !self.use_arn_region && ap.region != client_region {
-            return Err(rules(
+            return Err(rules_fix(
                 &format!(
                     "Invalid configuration: region from ARN `{}` does not match client region `{}` and UseArnRegion is `false`",
                     ap.region,
                     client_region.escape_debug()
                 ),
-                &format!("use --region {} or set s3 use_arn_region = true", ap.region),
+                RulesFix::RegionOfArn {
+                    region: ap.region.to_string(),
+                },
             ));
         }
         if self.fips && self.custom.is_none() && !arn_partition.supports_fips {
@@ -809,12 +810,12 @@ impl EndpointConfig {
         }
         let client = partition::of(self.rule_region());
         if client.name != ap.partition {
-            return Err(rules(
+            return Err(rules_fix(
                 &format!(
                     "Client was configured for partition `{}` but bucket referred to partition `{}`",
                     client.name, ap.partition
                 ),
-                "give --region a region of the ARN's partition",
+                RulesFix::RegionInArnPartition,
             ));
         }
         let mut target = Target::new(
@@ -865,24 +866,26 @@ impl EndpointConfig {
         }
         let client_region = self.rule_region();
         if !self.use_arn_region && op.region != client_region {
-            return Err(rules(
+            return Err(rules_fix(
                 &format!(
                     "Invalid configuration: region from ARN `{}` does not match client region `{}` and UseArnRegion is `false`",
                     op.region,
                     client_region.escape_debug()
                 ),
-                &format!("use --region {} or set s3 use_arn_region = true", op.region),
+                RulesFix::RegionOfArn {
+                    region: op.region.to_string(),
+                },
             ));
         }
         let arn_partition = partition::of(op.region);
         let client_partition = partition::of(client_region);
         if arn_partition.name != client_partition.name {
-            return Err(rules(
+            return Err(rules_fix(
                 &format!(
                     "Client was configured for partition `{}` but ARN (`{}`) has `{}`",
                     client_partition.name, op.arn, arn_partition.name
                 ),
-                "give --region a region of the ARN's partition",
+                RulesFix::RegionInArnPartition,
             ));
         }
         if !url::is_host_label(op.region) {
@@ -947,7 +950,15 @@ fn availability_zone(bucket: &str, suffix: usize) -> Option<&str> {
 /// A refusal of the S3 endpoint rules: their own words, so that they can be
 /// looked up, then what to change.
 fn rules(message: &str, fix: &str) -> Error {
-    Error::EndpointRules(format!("{message} ({fix})"))
+    rules_fix(message, RulesFix::Settings(fix.to_owned()))
+}
+
+/// As [`rules`], with a fix the command line words its own way.
+fn rules_fix(message: &str, fix: RulesFix) -> Error {
+    Error::EndpointRules {
+        rule: message.to_owned(),
+        fix,
+    }
 }
 
 #[cfg(test)]

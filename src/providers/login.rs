@@ -41,7 +41,7 @@ use super::{Context, Service, timestamp};
 use crate::config::files;
 use crate::credentials::Credentials;
 use crate::endpoint::partition;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RulesFix};
 use crate::escape::{self, for_terminal};
 use crate::http::HttpRequest;
 use crate::secret::SecretString;
@@ -432,11 +432,12 @@ fn endpoint(cx: &Context, region: &str) -> Result<String> {
         "aws-cn" => "api.amazonwebservices.com.cn",
         _ => "api.aws",
     };
-    let refuse = |why: &str| {
-        Error::EndpointRules(format!(
-            "{why} (for AWS Sign-In in region {}; unset use_fips_endpoint or AWS_USE_FIPS_ENDPOINT)",
+    let refuse = |why: &str| Error::EndpointRules {
+        rule: why.to_owned(),
+        fix: RulesFix::Settings(format!(
+            "for AWS Sign-In in region {}; unset use_fips_endpoint or AWS_USE_FIPS_ENDPOINT",
             for_terminal(region)
-        ))
+        )),
     };
     let url = match (fips, dualstack) {
         (false, false) => {

@@ -43,7 +43,7 @@ use super::{Context, Service, timestamp};
 use crate::config::ini::{Section, Value as IniValue};
 use crate::credentials::Credentials;
 use crate::endpoint::partition;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, RulesFix};
 use crate::escape::{self, for_terminal};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::secret::SecretString;
@@ -606,12 +606,13 @@ fn endpoint(cx: &Context, service: Service, region: &str) -> Result<String> {
         "aws-cn" => "api.amazonwebservices.com.cn",
         _ => "api.aws",
     };
-    let refuse = |why: &str| {
-        Error::EndpointRules(format!(
-            "{why} (for {} in sso_region {}; unset use_fips_endpoint or AWS_USE_FIPS_ENDPOINT)",
+    let refuse = |why: &str| Error::EndpointRules {
+        rule: why.to_owned(),
+        fix: RulesFix::Settings(format!(
+            "for {} in sso_region {}; unset use_fips_endpoint or AWS_USE_FIPS_ENDPOINT",
             name_of(service),
             for_terminal(region)
-        ))
+        )),
     };
     let url = match (fips, dualstack) {
         (true, true) if part.supports_fips => format!("https://{fips_name}.{region}.{dual_suffix}"),

@@ -83,12 +83,6 @@ pub fn time_out_of_range(time: OffsetDateTime, seconds: u32) -> crate::error::Er
     }
 }
 
-/// `time` in RFC 3339, or "that time" when it has no such form.
-pub(crate) fn rfc3339_or_words(time: OffsetDateTime) -> String {
-    time.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "that time".to_owned())
-}
-
 /// The query parameter naming the signing algorithm, e.g. `AWS4-HMAC-SHA256`.
 pub const X_AMZ_ALGORITHM: &str = "X-Amz-Algorithm";
 /// The query parameter of the credential scope:
