@@ -194,7 +194,7 @@ pub use config::{Overrides, Resolved, resolve};
 pub use credentials::Credentials;
 pub use endpoint::{AddressingStyle, CustomEndpoint, EndpointConfig, Target};
 pub use error::{Error, PostRefusal, Result, RulesFix};
-pub use inspect::{Addressing, Auth, Inspected, Verification};
+pub use inspect::{Addressing, Auth, Cause, Inspected, Refusal, Verification};
 pub use post::{PostForm, PostSpec};
 pub use presign::{Expiry, ObjectRequest, Presigner, SessionUse};
 pub use providers::NetworkOptions;

@@ -660,7 +660,8 @@ fn inspect_refuses_scope_date_mismatch() {
         (
             "%2Feu-west-2%2F",
             "%2Fus-east-1%2F",
-            "region is us-east-1 but the endpoint is in eu-west-2",
+            // The CLI names the option that fixes it.
+            "S3 refuses:     the credential scope region is us-east-1 but the endpoint is in eu-west-2 (sign with --region eu-west-2)\n",
         ),
     ] {
         let url = resigned(&url.replace(from, to));
@@ -903,4 +904,69 @@ fn inspect_stdin_skips_over_long_and_non_utf8_lines_by_number() {
         "{err}"
     );
     assert_eq!(out.status.code(), Some(252));
+}
+
+/// The likely causes whose fix is an option of `inspect` name it: the
+/// library words them without options, and the command line adds them.
+#[test]
+fn inspect_causes_name_the_option_that_verifies() {
+    let env = creds();
+    let url = signed(
+        &[
+            "s3://bucket/k",
+            "--method",
+            "PUT",
+            "--content-type",
+            "text/plain",
+        ],
+        &env,
+    );
+    // The signed content type was not given.
+    let out = presign(
+        &["inspect", &url, "--verify", "--method", "PUT"],
+        &env,
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(
+            "likely cause:   the URL signs header(s) content-type that the request must send with the signed values; give them with --header 'NAME: VALUE' to verify\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    // Given, it verifies; for another method it names the one it is for.
+    let ok = presign(
+        &[
+            "inspect",
+            &url,
+            "--verify",
+            "--method",
+            "PUT",
+            "--header",
+            "Content-Type: text/plain",
+        ],
+        &env,
+        None,
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    let get = presign(
+        &[
+            "inspect",
+            &url,
+            "--verify",
+            "--header",
+            "Content-Type: text/plain",
+        ],
+        &env,
+        None,
+    );
+    assert_eq!(get.status.code(), Some(1));
+    assert!(
+        stdout(&get).contains(
+            "likely cause:   the URL is signed for PUT, not GET: use it with PUT (or verify with --method PUT)\n"
+        ),
+        "{}",
+        stdout(&get)
+    );
 }

@@ -1619,7 +1619,7 @@ fn inspect_library(text: &str, pristine: bool) {
                         assert!(!v.signature_ok, "a random secret verified {text:?}");
                         assert!(!v.causes.is_empty());
                         for cause in &v.causes {
-                            assert_one_line("inspect cause", cause);
+                            assert_one_line("inspect cause", &cause.to_string());
                         }
                     }
                     Err(e) => assert_one_line("inspect verify", &e.to_string()),
@@ -1760,7 +1760,10 @@ fn inspect_cli(url: &str, output: &str, method: &str, must_be_valid: bool) {
         // (JSON is checked string by string below: its syntax may join two
         // strings into something a token could be.)
         if output == "text" {
-            assert!(!all.contains(t.as_str()), "the session token {t:?} shows: {all}");
+            assert!(
+                !all.contains(t.as_str()),
+                "the session token {t:?} shows: {all}"
+            );
         }
         // Nor encoded, with escapes of either case (only the escapes: a
         // case-blind search found a token `d` + U+FFFD... inside the

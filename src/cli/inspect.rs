@@ -22,7 +22,7 @@ use super::{Context, InspectOutput};
 use crate::config::{self, Overrides, files::SharedFiles};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
-use crate::inspect::{self, Addressing, Auth, Inspected, Verification};
+use crate::inspect::{self, Addressing, Auth, Cause, Inspected, Refusal, Verification};
 use crate::operation::Method;
 use crate::secret::SecretString;
 use crate::system::System;
@@ -128,10 +128,10 @@ fn one(
                 "valid": v.valid(),
                 "signature_matches": v.signature_ok,
                 "expired": v.expired,
-                "s3_refuses": v.refusals.iter().map(|c| show(ins, c)).collect::<Vec<_>>(),
+                "s3_refuses": v.refusals.iter().map(|r| show(ins, &refusal_words(r))).collect::<Vec<_>>(),
                 "host_covered": ins.host_covered(),
                 "method": method.as_str(),
-                "causes": v.causes.iter().map(|c| show(ins, c)).collect::<Vec<_>>(),
+                "causes": v.causes.iter().map(|c| show(ins, &cause_words(c))).collect::<Vec<_>>(),
                 "canonical_request": block(ins, &v.canonical_request, ""),
                 "string_to_sign": block(ins, &v.string_to_sign, ""),
             });
@@ -142,6 +142,32 @@ fn one(
     };
     out.write_all(text.as_bytes())?;
     Ok(status)
+}
+
+/// A refusal in the command line's words: where an option is the fix, it
+/// is named.
+fn refusal_words(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::ScopeRegion { scope, endpoint } => format!(
+            "the credential scope region is {scope} but the endpoint is in {endpoint} (sign with --region {endpoint})"
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// A likely cause in the command line's words: where an option is the way
+/// to verify, it is named.
+fn cause_words(cause: &Cause) -> String {
+    match cause {
+        Cause::UnsentSignedHeaders { headers } => format!(
+            "the URL signs header(s) {} that the request must send with the signed values; give them with --header 'NAME: VALUE' to verify",
+            headers.join(", ")
+        ),
+        Cause::OtherMethod { signed, asked } => format!(
+            "the URL is signed for {signed}, not {asked}: use it with {signed} (or verify with --method {signed})"
+        ),
+        other => other.to_string(),
+    }
 }
 
 /// A value from the URL, fit to print: the session token redacted, then
@@ -302,7 +328,7 @@ fn to_json(ins: &Inspected, now: OffsetDateTime) -> Value {
         "seconds_left": (expires_at - now).whole_seconds(),
         "expired": now >= expires_at,
         "beyond_s3_limit": ins.beyond_s3_limit(),
-        "s3_refuses": ins.s3_refusals(now).iter().map(|c| show(ins, c)).collect::<Vec<_>>(),
+        "s3_refuses": ins.s3_refusals(now).iter().map(|r| show(ins, &refusal_words(r))).collect::<Vec<_>>(),
         "covers": ins.covers(),
         "host_covered": ins.host_covered(),
     });
@@ -483,7 +509,7 @@ fn to_text(
     ));
     let refusals = v.map_or_else(|| ins.s3_refusals(now), |v| v.refusals.clone());
     for refusal in refusals {
-        rows.push(("S3 refuses", shown(&refusal)));
+        rows.push(("S3 refuses", shown(&refusal_words(&refusal))));
     }
     if let Some(v) = v {
         let m = method.as_str();
@@ -500,7 +526,7 @@ fn to_text(
         };
         rows.push(("verification", verdict));
         for cause in &v.causes {
-            rows.push(("likely cause", shown(cause)));
+            rows.push(("likely cause", shown(&cause_words(cause))));
         }
     }
     let mut text = String::new();

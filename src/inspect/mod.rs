@@ -11,21 +11,24 @@
 //! signed headers must be supplied, since the URL only names them. The
 //! comparison of signatures takes constant time. Nothing here uses the
 //! network.
+//!
+//! This module reads the URL as a browser does; `verify` checks it and says,
+//! in typed values, why S3 would refuse it.
 
 use std::borrow::Cow;
 
-use base64::Engine;
-use hmac::{Hmac, KeyInit, Mac};
 use percent_encoding::percent_decode_str;
-use sha1::Sha1;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
 use crate::error::{Error, Result};
 use crate::secret::{REDACTED, SecretString, redact};
-use crate::sign::{
-    self, CanonicalRequest, SigningKey, SigningScope, StringToSign, encode, v2, v4a,
-};
+use crate::sign::{self, v4a};
+
+mod verify;
+
+pub(crate) use verify::verify;
+pub use verify::{Cause, Refusal, Verification};
 
 /// The shortest session token [`Inspected::redact`] looks for inside other
 /// values.
@@ -430,76 +433,6 @@ impl Inspected {
             .any(|(k, _)| k.eq_ignore_ascii_case(sign::X_AMZ_S3SESSION_TOKEN))
     }
 
-    /// Why S3 would refuse this URL at `now` whatever its signature: the
-    /// checks S3 makes of the auth parameters before it compares signatures.
-    /// Empty when it would not. The texts quote the URL raw: escape
-    /// control and bidi characters before printing them to a terminal.
-    pub fn s3_refusals(&self, now: OffsetDateTime) -> Vec<String> {
-        let mut out = Vec::new();
-        let Some(V4Parts {
-            date,
-            service,
-            region,
-            signed_headers,
-            signed_at,
-            expires,
-        }) = self.auth.v4_parts()
-        else {
-            // SigV2 has no scope, and its Expires may be any time (past
-            // times are reported as expiry).
-            return out;
-        };
-        if expires > u64::from(sign::MAX_EXPIRES) {
-            out.push(format!(
-                "X-Amz-Expires is {expires} s, beyond S3's limit of {} s (7 days)",
-                sign::MAX_EXPIRES
-            ));
-        }
-        let signed_date = signed_at.format(AMZ_DATE).unwrap_or_default();
-        if signed_date.get(..8) != Some(date) {
-            out.push(format!(
-                "the credential scope date {date} is not the date of X-Amz-Date {signed_date}"
-            ));
-        }
-        // S3 on Outposts signs as `s3-outposts`, directory buckets as
-        // `s3express`, everything else as `s3`.
-        let want_service = match self.kind() {
-            "S3 on Outposts access point" => sign::SERVICE_OUTPOSTS,
-            "directory bucket" => sign::SERVICE_S3EXPRESS,
-            _ => sign::SERVICE,
-        };
-        if service != want_service {
-            out.push(format!(
-                "the credential scope service is {service}, not {want_service}"
-            ));
-        }
-        if let Some(region) = region
-            && let Some(host_region) = aws_host_region(&self.host)
-            && host_region != region
-        {
-            out.push(format!(
-                "the credential scope region is {region} but the endpoint is in {host_region} (sign with --region {host_region})"
-            ));
-        }
-        if region.is_some() && self.kind() == "multi-region access point" {
-            out.push(
-                "a multi-region access point takes SigV4A (AWS4-ECDSA-P256-SHA256) only, not SigV4"
-                    .to_owned(),
-            );
-        }
-        if !signed_headers.iter().any(|h| h == "host") {
-            out.push("X-Amz-SignedHeaders does not include host, which SigV4 must sign".to_owned());
-        }
-        if (signed_at - now).whole_seconds() > MAX_SKEW_SECONDS {
-            out.push(format!(
-                "X-Amz-Date {} is more than {} minutes after now: S3 refuses requests signed in the future (RequestTimeTooSkewed)",
-                signed_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-                MAX_SKEW_SECONDS / 60
-            ));
-        }
-        out
-    }
-
     /// The parts of the request the signature covers, in words. SigV4 and
     /// SigV4A sign the method, the host (when `host` is a signed header, as
     /// S3 requires), the path, every query parameter, the expiry and the
@@ -871,344 +804,6 @@ fn locate(hostname: &str, path: &str) -> (Addressing, Option<String>, String) {
     (addressing, bucket, key.to_owned())
 }
 
-/// The outcome of checking a signature.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Verification {
-    /// Whether the signature matches (whatever the time).
-    pub signature_ok: bool,
-    /// Whether the URL has expired at the given instant.
-    pub expired: bool,
-    /// Why S3 would refuse the URL whatever its signature (see
-    /// [`Inspected::s3_refusals`]).
-    pub refusals: Vec<String>,
-    /// The canonical request recomputed for SigV4 and SigV4A; empty for
-    /// SigV2, which has none.
-    pub canonical_request: String,
-    /// The string to sign recomputed from the URL (for SigV2, of the last
-    /// variant tried when none matched).
-    pub string_to_sign: String,
-    /// Likely causes, most likely first, when something is wrong.
-    pub causes: Vec<String>,
-}
-
-impl Verification {
-    /// What S3 would accept at that instant: the signature matches, the URL
-    /// has not expired and S3 has no other reason to refuse it.
-    pub fn valid(&self) -> bool {
-        self.signature_ok && !self.expired && self.refusals.is_empty()
-    }
-}
-
-/// Recomputes the signature of `ins` with `secret`, for a request with
-/// `method` and the extra `headers` (lower-case names), as of `now`.
-pub(crate) fn verify(
-    ins: &Inspected,
-    secret: &SecretString,
-    method: &str,
-    headers: &[(String, String)],
-    now: OffsetDateTime,
-) -> Result<Verification> {
-    let expired = now >= ins.expires_at();
-    let mut v = match &ins.auth {
-        Auth::V4 { .. } | Auth::V4A { .. } => verify_v4(ins, secret, method, headers)?,
-        Auth::V2 { .. } => verify_v2(ins, secret, method, headers),
-    };
-    v.expired = expired;
-    v.refusals = ins.s3_refusals(now);
-    if expired {
-        v.causes.insert(
-            0,
-            format!(
-                "the URL expired at {}",
-                ins.expires_at()
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default()
-            ),
-        );
-    }
-    if !v.signature_ok {
-        diagnose(ins, secret, method, headers, &mut v.causes);
-    }
-    Ok(v)
-}
-
-/// The canonical URI S3 computes: the decoded path, encoded again.
-fn canonical_path(raw: &str) -> String {
-    let decoded = decode_component(raw, "path").unwrap_or_else(|_| raw.to_owned());
-    let mut out = String::with_capacity(raw.len());
-    encode::push_quoted_path(&mut out, &decoded);
-    if out.is_empty() {
-        out.push('/');
-    }
-    out
-}
-
-/// Verifies a SigV4 or SigV4A URL: the canonical request S3 computes from
-/// what the client sends, then the HMAC (SigV4) or the ECDSA signature
-/// against the public key derived from `secret` (SigV4A).
-fn verify_v4(
-    ins: &Inspected,
-    secret: &SecretString,
-    method: &str,
-    headers: &[(String, String)],
-) -> Result<Verification> {
-    if let Auth::V4 { algorithm, .. } = &ins.auth
-        && algorithm != sign::ALGORITHM
-    {
-        return Err(Error::Usage(format!(
-            "the URL is signed with {}, which presign cannot verify (only {} and {})",
-            escape(&ins.redact(algorithm)),
-            sign::ALGORITHM,
-            v4a::ALGORITHM
-        )));
-    }
-    let Some(parts) = ins.auth.v4_parts() else {
-        unreachable!("verify_v4 is called for SigV4 and SigV4A URLs");
-    };
-    let mut pairs: Vec<(String, String)> = ins
-        .signed_pairs
-        .iter()
-        .map(|(k, v)| {
-            let (mut ek, mut ev) = (String::new(), String::new());
-            encode::push_query(&mut ek, k);
-            encode::push_query(&mut ev, v);
-            (ek, ev)
-        })
-        .collect();
-    pairs.sort();
-    let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    // The signed headers as the URL lists them; one the request does not
-    // send is signed empty (and named as a likely cause).
-    let mut canonical_headers = String::new();
-    for name in parts.signed_headers {
-        let value = if name == "host" {
-            Some(ins.host.clone())
-        } else {
-            let values: Vec<String> = headers
-                .iter()
-                .filter(|(n, _)| n == name)
-                .map(|(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
-                .collect();
-            (!values.is_empty()).then(|| values.join(","))
-        };
-        canonical_headers.push_str(name);
-        canonical_headers.push(':');
-        canonical_headers.push_str(value.as_deref().unwrap_or(""));
-        canonical_headers.push('\n');
-    }
-    let canonical = CanonicalRequest {
-        method: method.to_ascii_uppercase(),
-        path: canonical_path(&ins.raw_path),
-        query: query.join("&"),
-        headers: canonical_headers,
-        signed_headers: parts.signed_headers.join(";"),
-        payload_hash: sign::UNSIGNED_PAYLOAD.to_owned(),
-    };
-    let amz_date = parts.signed_at.format(AMZ_DATE).unwrap_or_default();
-    let (algorithm, signature) = match &ins.auth {
-        Auth::V4A { signature, .. } => (sign::Algorithm::EcdsaP256Sha256, signature),
-        Auth::V4 { signature, .. } => (sign::Algorithm::HmacSha256, signature),
-        Auth::V2 { .. } => unreachable!("SigV2 has no V4 parts"),
-    };
-    let string_to_sign = StringToSign {
-        algorithm,
-        amz_date: &amz_date,
-        scope: SigningScope {
-            date: parts.date,
-            region: parts.region,
-            service: parts.service,
-        },
-        canonical_request_hash: canonical.hash(),
-    }
-    .to_string();
-    let expected = hex::decode(signature).unwrap_or_default();
-    let signature_ok = match parts.region {
-        Some(region) => SigningKey::derive(secret, parts.date, region, parts.service)
-            .verify(&string_to_sign, &expected),
-        None => v4a::KeyPair::derive(ins.access_key_id(), secret)
-            .verifying_key()
-            .verify(&string_to_sign, &expected),
-    };
-    Ok(Verification {
-        signature_ok,
-        expired: false,
-        refusals: Vec::new(),
-        canonical_request: canonical.to_string(),
-        string_to_sign,
-        causes: Vec::new(),
-    })
-}
-
-fn verify_v2(
-    ins: &Inspected,
-    secret: &SecretString,
-    method: &str,
-    headers: &[(String, String)],
-) -> Verification {
-    let Auth::V2 {
-        expires_at,
-        signature,
-        ..
-    } = &ins.auth
-    else {
-        unreachable!("verify_v2 is called for SigV2 URLs");
-    };
-    // The resource is /bucket/key whatever the addressing: the bucket and
-    // key shown, so that what verifies is what is printed (on a host that is
-    // not AWS's the bucket is read from the path, as printed).
-    let path = canonical_path(&ins.raw_path);
-    let resources = match (&ins.addressing, &ins.bucket) {
-        (Addressing::VirtualHosted, Some(bucket)) => vec![format!("/{bucket}{path}")],
-        _ => vec![path],
-    };
-    // Headers that SigV2 URLs carry in the query count as sent.
-    let mut sent: Vec<(String, String)> = headers.to_vec();
-    for (k, v) in &ins.signed_pairs {
-        let carried = k.starts_with("x-amz-") && k != "x-amz-security-token";
-        if (carried || k == "content-type" || k == "content-md5")
-            && !sent.iter().any(|(n, _)| n == k)
-        {
-            sent.push((k.clone(), v.clone()));
-        }
-    }
-    let expected = base64::engine::general_purpose::STANDARD
-        .decode(signature)
-        .unwrap_or_default();
-    let mut last = String::new();
-    for resource in &resources {
-        let request = v2::V2Request {
-            method: &method.to_ascii_uppercase(),
-            origin: "",
-            path: "",
-            resource,
-            params: &ins.signed_pairs,
-            headers: &sent,
-            expires_at: expires_at.unix_timestamp(),
-        };
-        let sts = v2::string_to_sign(&request, ins.session_token.as_deref());
-        let mut mac =
-            Hmac::<Sha1>::new_from_slice(secret.expose().as_bytes()).expect("any key length");
-        mac.update(sts.as_bytes());
-        if mac.verify_slice(&expected).is_ok() {
-            return Verification {
-                signature_ok: true,
-                expired: false,
-                refusals: Vec::new(),
-                canonical_request: String::new(),
-                string_to_sign: sts,
-                causes: Vec::new(),
-            };
-        }
-        last = sts;
-    }
-    Verification {
-        signature_ok: false,
-        expired: false,
-        refusals: Vec::new(),
-        canonical_request: String::new(),
-        string_to_sign: last,
-        causes: Vec::new(),
-    }
-}
-
-/// Names the likely causes of a signature that does not match.
-fn diagnose(
-    ins: &Inspected,
-    secret: &SecretString,
-    method: &str,
-    headers: &[(String, String)],
-    causes: &mut Vec<String>,
-) {
-    if let Some(V4Parts { signed_headers, .. }) = ins.auth.v4_parts() {
-        let missing: Vec<&str> = signed_headers
-            .iter()
-            .map(String::as_str)
-            .filter(|h| *h != "host" && !headers.iter().any(|(n, _)| n == h))
-            .collect();
-        if !missing.is_empty() {
-            causes.push(format!(
-                "the URL signs header(s) {} that the request must send with the signed values; give them with --header 'NAME: VALUE' to verify",
-                missing.join(", ")
-            ));
-        }
-    }
-    if let Some(typed) = &ins.typed_path {
-        let as_typed = Inspected {
-            raw_path: typed.clone(),
-            ..ins.clone()
-        };
-        let v = match &ins.auth {
-            Auth::V4 { .. } | Auth::V4A { .. } => {
-                verify_v4(&as_typed, secret, method, headers).ok()
-            }
-            Auth::V2 { .. } => Some(verify_v2(&as_typed, secret, method, headers)),
-        };
-        if v.is_some_and(|v| v.signature_ok) {
-            causes.push(format!(
-                "the signature is for the path as written, {typed}, but browsers and curl send {} (the URL Standard removes . and .. segments): only a client that sends the path as is (curl --path-as-is) can use this URL",
-                ins.raw_path
-            ));
-            return;
-        }
-    }
-    let canonical = canonical_path(&ins.raw_path);
-    if canonical != ins.raw_path && !ins.raw_path.is_empty() {
-        causes.push(format!(
-            "the path was re-encoded after signing ({} where the signer wrote {canonical}); most servers decode it first, some do not",
-            ins.raw_path
-        ));
-    }
-    for other in ["GET", "PUT", "HEAD", "DELETE", "POST"] {
-        if other.eq_ignore_ascii_case(method) {
-            continue;
-        }
-        let v = match &ins.auth {
-            Auth::V4 { .. } | Auth::V4A { .. } => verify_v4(ins, secret, other, headers).ok(),
-            Auth::V2 { .. } => Some(verify_v2(ins, secret, other, headers)),
-        };
-        if v.is_some_and(|v| v.signature_ok) {
-            causes.push(format!(
-                "the URL is signed for {other}, not {}: use it with {other} (or verify with --method {other})",
-                method.to_ascii_uppercase()
-            ));
-            return;
-        }
-    }
-    // Only when nothing more specific explains it.
-    if causes.iter().all(|c| c.starts_with("the URL expired")) {
-        causes.push(
-            "the secret key is not the one that signed the URL, or the URL (host, path or query) was changed after signing"
-                .to_owned(),
-        );
-    }
-}
-
-/// The region of an AWS regional S3 host, if it names one:
-/// `s3.REGION.`, `s3-fips.REGION.`, `s3.dualstack.REGION.`,
-/// `*.s3-accesspoint.REGION.` and the legacy `s3-REGION.` of the aws, aws-cn
-/// and EU sovereign partitions. S3 refuses a credential scope of another
-/// region (AuthorizationHeaderMalformed, "the region 'X' is wrong; expecting
-/// 'Y'").
-fn aws_host_region(host: &str) -> Option<String> {
-    let host = host.split(':').next()?;
-    let rest = [".amazonaws.com", ".amazonaws.com.cn", ".amazonaws.eu"]
-        .iter()
-        .find_map(|s| host.strip_suffix(s))?;
-    let labels: Vec<&str> = rest.split('.').collect();
-    let at = labels
-        .iter()
-        .position(|l| *l == "s3" || l.starts_with("s3-") || l.starts_with("s3express-"))?;
-    let service = labels[at];
-    if let Some(region) = labels.get(at + 1..)?.iter().find(|l| **l != "dualstack") {
-        return (region.contains('-') && *region != "s3-accelerate").then(|| (*region).to_owned());
-    }
-    // `s3-eu-west-1.amazonaws.com`; `s3-external-1` is us-east-1's.
-    let region = service.strip_prefix("s3-")?;
-    let words = region.split('-').count();
-    (words >= 3 && region != "external-1" && !region.starts_with("fips")).then(|| region.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1288,11 +883,7 @@ mod tests {
         assert!(ok.valid(), "{ok:?}");
         let wrong = verify(&ins, &SecretString::from("nope"), "GET", &[], now).unwrap();
         assert!(!wrong.valid());
-        assert!(
-            wrong.causes.iter().any(|c| c.contains("secret key")),
-            "{:?}",
-            wrong.causes
-        );
+        assert_eq!(wrong.causes, [Cause::SecretOrUrlChanged]);
         let late = verify(
             &ins,
             &SecretString::from(SECRET),
@@ -1304,7 +895,10 @@ mod tests {
         assert!(late.signature_ok && late.expired && !late.valid());
         let put = verify(&ins, &SecretString::from(SECRET), "PUT", &[], now).unwrap();
         assert!(
-            put.causes.iter().any(|c| c.contains("signed for GET")),
+            put.causes.contains(&Cause::OtherMethod {
+                signed: "GET",
+                asked: "PUT".to_owned()
+            }),
             "{:?}",
             put.causes
         );
@@ -1331,11 +925,18 @@ mod tests {
         let refusals = decode(&wrong)
             .unwrap()
             .s3_refusals(at("2026-01-02T03:04:05Z"));
-        assert_eq!(refusals.len(), 2, "{refusals:?}");
-        assert!(refusals[0].contains("not s3express"), "{refusals:?}");
-        assert!(
-            refusals[1].contains("endpoint is in us-west-2"),
-            "{refusals:?}"
+        assert_eq!(
+            refusals,
+            [
+                Refusal::ScopeService {
+                    service: "s3".to_owned(),
+                    expected: "s3express"
+                },
+                Refusal::ScopeRegion {
+                    scope: "eu-west-1".to_owned(),
+                    endpoint: "us-west-2".to_owned()
+                }
+            ]
         );
     }
 
@@ -1360,6 +961,7 @@ mod tests {
 
     #[test]
     fn region_mismatch_is_named() {
+        use verify::aws_host_region;
         assert_eq!(
             aws_host_region("bucket.s3.eu-west-2.amazonaws.com").as_deref(),
             Some("eu-west-2")
