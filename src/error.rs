@@ -10,6 +10,9 @@
 
 use std::path::PathBuf;
 
+use crate::escape::for_terminal;
+use crate::http::HttpError;
+
 /// Exit status for usage errors (bad flags, bad S3 URI, bad values).
 pub const EXIT_USAGE: i32 = 252;
 /// Exit status when no credentials can be found.
@@ -210,6 +213,25 @@ pub enum Error {
     #[error("{0}")]
     CredentialSource(String),
 
+    /// A credential service or S3 Express's CreateSession got no answer:
+    /// nothing listened, a timeout, TLS or the proxy failed (AWS CLI v2's
+    /// EndpointConnectionError and its kin, 255).
+    #[error(
+        "{}",
+        describe_network(self, "the connect timeout", "the read timeout")
+    )]
+    Network {
+        /// What was called: `STS`, `instance metadata`, `S3 CreateSession`...
+        service: String,
+        /// The URL called, as configured (escape it before a terminal).
+        url: String,
+        /// Why no answer came.
+        failure: HttpError,
+        /// The directory bucket whose session was asked for, if that was
+        /// the call.
+        bucket: Option<String>,
+    },
+
     /// A credential service answered with an error (AccessDenied, say):
     /// AWS CLI v2's ClientError, 254.
     #[error(
@@ -247,8 +269,12 @@ pub enum Error {
     },
 
     /// A call needs a region and none is configured (NoRegion, 253).
-    #[error("{0}")]
-    NoRegion(String),
+    #[error("you must specify a region to {needed_for} (set region in the profile or AWS_REGION)")]
+    NoRegion {
+        /// What the region is needed for, e.g. `refresh the aws login
+        /// session of profile dev`.
+        needed_for: String,
+    },
 
     /// The credentials' own expiry time has passed.
     #[error("the credentials from {source_name} expired at {at} (refresh them and try again)")]
@@ -292,6 +318,56 @@ pub enum Error {
     Output(#[from] std::io::Error),
 }
 
+/// The one line of an [`Error::Network`], with the words for raising each
+/// timeout (the library names the setting, the command line its option).
+pub(crate) fn describe_network(error: &Error, connect: &str, read: &str) -> String {
+    let Error::Network {
+        service,
+        url,
+        failure,
+        bucket,
+    } = error
+    else {
+        return error.to_string();
+    };
+    let url = for_terminal(url);
+    let text = match failure {
+        HttpError::Connect => format!(
+            "could not connect to the endpoint URL \"{url}\" of {service} (check the endpoint and the network)"
+        ),
+        HttpError::ConnectTimeout => format!(
+            "connect timeout on endpoint URL \"{url}\" of {service} (check the endpoint, or raise {connect})"
+        ),
+        HttpError::ReadTimeout => format!(
+            "read timeout on endpoint URL \"{url}\" of {service} (the service is slow or down; raise {read})"
+        ),
+        HttpError::Tls(reason) => format!(
+            "SSL validation failed for {url}: {} (point AWS_CA_BUNDLE or ca_bundle at the CA that signed its certificate)",
+            for_terminal(reason)
+        ),
+        HttpError::Proxy(reason) => format!(
+            "failed to connect to the proxy for {url}: {} (check HTTPS_PROXY, HTTP_PROXY and NO_PROXY)",
+            for_terminal(reason)
+        ),
+        HttpError::Unsupported => {
+            format!(
+                "{service} at \"{url}\" needs a network call, and this build has no HTTP client"
+            )
+        }
+        HttpError::Other(reason) => format!(
+            "request to \"{url}\" of {service} failed: {}",
+            for_terminal(reason)
+        ),
+    };
+    match bucket {
+        Some(bucket) => format!(
+            "no S3 Express session for directory bucket {}: {text}",
+            for_terminal(bucket)
+        ),
+        None => text,
+    }
+}
+
 impl Error {
     /// The process exit status for this error, as AWS CLI v2 would give it.
     pub fn exit_code(&self) -> i32 {
@@ -315,7 +391,7 @@ impl Error {
             Error::NoCredentials
             | Error::NoCredentialsFor(_)
             | Error::ExpiredCredentials { .. }
-            | Error::NoRegion(_) => EXIT_CONFIG,
+            | Error::NoRegion { .. } => EXIT_CONFIG,
             Error::ConfigParse { .. }
             | Error::ConfigRead { .. }
             | Error::ProfileNotFound { .. }
@@ -326,6 +402,7 @@ impl Error {
             | Error::PartialCredentials { .. }
             | Error::CredentialProcess(_)
             | Error::CredentialSource(_)
+            | Error::Network { .. }
             | Error::NotAnInteger(_)
             | Error::ExpiryNotSeconds { .. }
             | Error::InvalidRegion(_)
@@ -442,7 +519,7 @@ mod tests {
     /// flags: the command line adds its options in `cli::diagnostic`.
     #[test]
     fn typed_errors_name_no_command_line_option_and_keep_their_status() {
-        let cases = [
+        let mut cases = vec![
             (
                 Error::ExpiryOutOfRange {
                     seconds: 0,
@@ -538,9 +615,38 @@ mod tests {
                 EXIT_OTHER,
             ),
         ];
-        for (error, status) in cases {
+        cases.push((
+            Error::NoRegion {
+                needed_for: "refresh the aws login session of profile dev".to_owned(),
+            },
+            EXIT_CONFIG,
+        ));
+        let network = [
+            HttpError::Connect,
+            HttpError::ConnectTimeout,
+            HttpError::ReadTimeout,
+            HttpError::Tls("unknown issuer".to_owned()),
+            HttpError::Proxy("refused".to_owned()),
+            HttpError::Unsupported,
+            HttpError::Other("bad chunk".to_owned()),
+        ]
+        .into_iter()
+        .flat_map(|failure| {
+            [None, Some("b--usw2-az1--x-s3".to_owned())].map(|bucket| {
+                let error = Error::Network {
+                    service: "STS".to_owned(),
+                    url: "https://sts.eu-west-2.amazonaws.com".to_owned(),
+                    failure: failure.clone(),
+                    bucket,
+                };
+                (error, EXIT_OTHER)
+            })
+        });
+        for (error, status) in cases.into_iter().chain(network) {
             let text = error.to_string();
-            assert!(!text.contains("--"), "{text}");
+            // (A directory bucket's name has `--` inside it; an option
+            // starts a word.)
+            assert!(!text.contains(" --") && !text.contains("(--"), "{text}");
             assert!(!text.contains('\n'), "{text}");
             assert_eq!(error.exit_code(), status, "{text}");
         }

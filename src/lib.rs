@@ -180,8 +180,6 @@ mod http;
 mod inspect;
 #[cfg(feature = "network")]
 mod net;
-#[cfg(feature = "cli")]
-mod operation;
 mod post;
 mod presign;
 mod providers;
@@ -194,6 +192,7 @@ pub use config::{Overrides, Resolved, resolve};
 pub use credentials::Credentials;
 pub use endpoint::{AddressingStyle, CustomEndpoint, EndpointConfig, Target};
 pub use error::{Error, PostRefusal, Result, RulesFix};
+pub use http::{HttpError, HttpRequest, HttpResponse, Transport};
 pub use inspect::{Addressing, Auth, Cause, Inspected, Refusal, Verification};
 pub use post::{PostForm, PostSpec};
 pub use presign::{Expiry, ObjectRequest, Presigner, SessionUse};

@@ -13,9 +13,6 @@ use base64::Engine;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
-#[cfg(feature = "cli")]
-use crate::error::{Error, Result};
-
 /// S3 puts the name of the uploaded file where a key says `${filename}`.
 pub(crate) const FILENAME_PLACEHOLDER: &str = "${filename}";
 
@@ -58,51 +55,6 @@ impl PostSpec {
     pub fn with_condition(mut self, condition: Value) -> Self {
         self.conditions.push(condition);
         self
-    }
-}
-
-/// The command line's words for a form's conditions.
-#[cfg(feature = "cli")]
-impl PostSpec {
-    /// Parses `MIN,MAX` of `--content-length-range`.
-    pub(crate) fn parse_length_range(text: &str) -> Result<(u64, u64)> {
-        let bad = || {
-            Error::Usage(format!(
-                "--content-length-range {} is not MIN,MAX in bytes (e.g. 1,10485760)",
-                text.escape_debug()
-            ))
-        };
-        let (min, max) = text.split_once(',').ok_or_else(bad)?;
-        let min: u64 = min.trim().parse().map_err(|_| bad())?;
-        let max: u64 = max.trim().parse().map_err(|_| bad())?;
-        if min > max {
-            return Err(Error::Usage(format!(
-                "--content-length-range {min},{max} has MIN above MAX (swap them)"
-            )));
-        }
-        Ok((min, max))
-    }
-
-    /// Parses one `--condition` (a JSON object or array).
-    pub(crate) fn parse_condition(text: &str) -> Result<Value> {
-        match serde_json::from_str::<Value>(text) {
-            Ok(v @ (Value::Object(_) | Value::Array(_))) => Ok(v),
-            _ => Err(Error::Usage(format!(
-                "--condition {} is not a JSON object or array (e.g. '[\"starts-with\", \"$Content-Type\", \"image/\"]')",
-                text.escape_debug()
-            ))),
-        }
-    }
-
-    /// Parses one `--field NAME=VALUE`.
-    pub(crate) fn parse_field(text: &str) -> Result<(String, String)> {
-        match text.split_once('=') {
-            Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
-            _ => Err(Error::Usage(format!(
-                "--field {} is not NAME=VALUE",
-                text.escape_debug()
-            ))),
-        }
     }
 }
 
@@ -195,30 +147,4 @@ pub(crate) fn build(
     fields.push(("policy".to_owned(), policy));
     fields.push(("x-amz-signature".to_owned(), signature));
     PostForm { url, fields }
-}
-
-#[cfg(all(test, feature = "cli"))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn length_range_and_conditions_are_checked() {
-        assert_eq!(
-            PostSpec::parse_length_range("1,10485760").unwrap(),
-            (1, 10485760)
-        );
-        for bad in ["10,1", "1", "a,b", "-1,5"] {
-            let err = PostSpec::parse_length_range(bad).unwrap_err();
-            assert_eq!(err.exit_code(), crate::error::EXIT_USAGE, "{bad}");
-        }
-        assert!(PostSpec::parse_condition(r#"["starts-with", "$key", "u/"]"#).is_ok());
-        for bad in ["not json", "42", "\"text\""] {
-            assert!(PostSpec::parse_condition(bad).is_err(), "{bad}");
-        }
-        assert!(PostSpec::parse_field("=v").is_err());
-        assert_eq!(
-            PostSpec::parse_field("acl=private").unwrap(),
-            ("acl".to_owned(), "private".to_owned())
-        );
-    }
 }

@@ -550,6 +550,7 @@ fn debug_shows_the_trail_and_the_signed_texts_but_no_secret() {
         "profile: default",
         "credentials: access key AKIAIOSFODNN7EXAMPLE from environment variables, with a session token",
         "region: eu-west-2 (from --region)",
+        "profile: default (from no --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE)",
         "virtual-hosted",
         "canonical request:\nGET\n/key.txt\n",
         "string to sign:\nAWS4-HMAC-SHA256\n",

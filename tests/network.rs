@@ -189,7 +189,17 @@ fn an_sts_that_never_answers_is_a_read_timeout_after_cli_read_timeout() {
         &env,
         &["s3://b/k", "--profile", "dev", "--cli-read-timeout", "1"],
     );
-    one_line_error(&out, 255, "read timeout");
+    // The command line names its option as the fix.
+    one_line_error(
+        &out,
+        255,
+        "read timeout on endpoint URL \"http://127.0.0.1:",
+    );
+    one_line_error(
+        &out,
+        255,
+        "of STS (the service is slow or down; raise --cli-read-timeout)",
+    );
     assert_eq!(silent.lines().len(), 1, "one attempt (AWS_MAX_ATTEMPTS=1)");
     assert!(silent.lines()[0].starts_with("POST / HTTP/1.1"));
 }

@@ -22,12 +22,12 @@ use time::OffsetDateTime;
 
 use super::diagnostic::{self, DEBUG, ERROR, WARNING};
 use super::invocation::{Inputs, Source, UrlRun};
+use super::operation::{Method, Operation};
 use super::output::CurlBody;
 use super::{Context, Lifetime, Prepared, UrlOutput, output};
 use crate::endpoint::Target;
 use crate::error::{Error, Result};
 use crate::escape::for_terminal;
-use crate::operation::{Method, Operation};
 use crate::presign::{Expiry, ObjectRequest, Presigner, SessionUse};
 use crate::secret::redact;
 use crate::sign::{AuthScheme, Pending, Trace, v2};

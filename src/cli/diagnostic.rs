@@ -100,6 +100,14 @@ pub(crate) fn message(error: &crate::Error) -> String {
         Error::ProfileNotFound { profile } => format!(
             "the config profile ({profile}) could not be found (define [profile {profile}] in the config file or [{profile}] in the credentials file, or pick another with --profile)"
         ),
+        Error::NoRegion { needed_for } => format!(
+            "you must specify a region to {needed_for} (set region in the profile, AWS_REGION, or --region)"
+        ),
+        Error::Network { .. } => crate::error::describe_network(
+            error,
+            "--cli-connect-timeout",
+            "--cli-read-timeout",
+        ),
         other => other.to_string(),
     };
     crate::escape::for_terminal(&text).to_string()
@@ -108,6 +116,62 @@ pub(crate) fn message(error: &crate::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_region_names_the_region_option() {
+        let error = crate::error::Error::NoRegion {
+            needed_for: "refresh the aws login session of profile me".to_owned(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "you must specify a region to refresh the aws login session of profile me (set region in the profile or AWS_REGION)"
+        );
+        assert_eq!(
+            message(&error),
+            "you must specify a region to refresh the aws login session of profile me (set region in the profile, AWS_REGION, or --region)"
+        );
+    }
+
+    /// The library says which timeout to raise; the command line names the
+    /// option that raises it, for a credential service and for a directory
+    /// bucket's CreateSession alike.
+    #[test]
+    fn timeouts_name_the_command_line_option_that_raises_them() {
+        use crate::error::Error;
+        use crate::http::HttpError;
+        for (failure, library, cli) in [
+            (
+                HttpError::ConnectTimeout,
+                "(check the endpoint, or raise the connect timeout)",
+                "(check the endpoint, or raise --cli-connect-timeout)",
+            ),
+            (
+                HttpError::ReadTimeout,
+                "(the service is slow or down; raise the read timeout)",
+                "(the service is slow or down; raise --cli-read-timeout)",
+            ),
+        ] {
+            for bucket in [None, Some("b--usw2-az1--x-s3".to_owned())] {
+                let error = Error::Network {
+                    service: "STS".to_owned(),
+                    url: "http://127.0.0.1:9/\u{1b}]0;x".to_owned(),
+                    failure: failure.clone(),
+                    bucket: bucket.clone(),
+                };
+                let (text, words) = (error.to_string(), message(&error));
+                assert!(text.ends_with(library), "{text}");
+                assert!(words.ends_with(cli), "{words}");
+                assert!(!words.contains('\x1b'), "{words:?}");
+                assert_eq!(
+                    words.starts_with(
+                        "no S3 Express session for directory bucket b--usw2-az1--x-s3: "
+                    ),
+                    bucket.is_some(),
+                    "{words}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn labels_are_styled_and_read_plainly_once_stripped() {

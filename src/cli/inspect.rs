@@ -18,12 +18,12 @@ use time::format_description::well_known::Rfc3339;
 use super::batch::{Line, LineReader, MAX_LINE};
 use super::diagnostic::{self, ERROR};
 use super::invocation::InspectRun;
+use super::operation::Method;
 use super::{Context, InspectOutput};
 use crate::config::{self, Overrides, files::SharedFiles};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::inspect::{self, Addressing, Auth, Cause, Inspected, Refusal, Verification};
-use crate::operation::Method;
 use crate::secret::SecretString;
 use crate::system::System;
 
@@ -210,12 +210,13 @@ impl Keyring<'_> {
                 let overrides = Overrides {
                     profile: self.run.profile.clone(),
                     stdin_busy: self.run.url.is_none(),
+                    names: super::invocation::FLAG_NAMES,
                     ..Default::default()
                 };
                 let (credentials, unusable) = match config::resolve(self.sys, &overrides, self.now)
                 {
                     Ok(resolved) => (resolved.credentials, None),
-                    Err(e) if self.run.profile.is_none() => (None, Some(e.to_string())),
+                    Err(e) if self.run.profile.is_none() => (None, Some(diagnostic::message(&e))),
                     Err(e) => return Err(e),
                 };
                 slot.insert((credentials, SharedFiles::load(self.sys)?, unusable))

@@ -20,9 +20,10 @@ use super::args::{
     Cli, Command, Common, InspectArgs, InspectOutput, PostArgs, PostOutput, SignatureVersion,
     UrlArgs, UrlOutput, V2Globals,
 };
-use crate::config::Overrides;
+use super::form;
+use super::operation::{Method, Operation, OperationSpec};
+use crate::config::{OverrideNames, Overrides};
 use crate::error::{Error, Result};
-use crate::operation::{Method, Operation, OperationSpec};
 use crate::post::PostSpec;
 use crate::presign::whole_seconds;
 use crate::providers::NetworkOptions;
@@ -275,17 +276,17 @@ fn post_run(args: PostArgs) -> Result<PostRun> {
         content_length_range: args
             .content_length_range
             .as_deref()
-            .map(PostSpec::parse_length_range)
+            .map(form::length_range)
             .transpose()?,
         fields: args
             .fields
             .iter()
-            .map(|f| PostSpec::parse_field(f))
+            .map(|f| form::field(f))
             .collect::<Result<_>>()?,
         conditions: args
             .conditions
             .iter()
-            .map(|c| PostSpec::parse_condition(c))
+            .map(|c| form::condition(c))
             .collect::<Result<_>>()?,
     };
     Ok(PostRun {
@@ -314,6 +315,14 @@ fn inspect_run(args: InspectArgs) -> Result<InspectRun> {
     })
 }
 
+/// How `--debug` names the source of a setting the command line gave.
+pub(crate) const FLAG_NAMES: OverrideNames = OverrideNames {
+    profile: "--profile",
+    region: "--region",
+    endpoint_url: "--endpoint-url",
+    no_sign_request: "--no-sign-request",
+};
+
 /// The options every signing mode shares, the signing time last.
 fn signing(common: Common, network: NetworkOptions, stdin_busy: bool) -> Result<Signing> {
     let signing_time = common
@@ -332,6 +341,7 @@ fn signing(common: Common, network: NetworkOptions, stdin_busy: bool) -> Result<
             no_sign_request: common.no_sign_request,
             network,
             stdin_busy,
+            names: FLAG_NAMES,
         },
         debug: common.debug,
         strict: common.strict,

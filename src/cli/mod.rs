@@ -11,8 +11,10 @@ pub mod args;
 mod argv;
 mod batch;
 mod diagnostic;
+mod form;
 mod inspect;
 mod invocation;
+mod operation;
 mod output;
 
 use args::{Cli, InspectOutput, PostOutput, SignatureVersion, UrlOutput};

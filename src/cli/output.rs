@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::operation::Method;
+use super::operation::Method;
 use crate::post::{FILENAME_PLACEHOLDER, PostForm};
 
 /// Quotes `text` for a POSIX shell.

@@ -52,6 +52,29 @@ pub struct Overrides {
     /// Standard input carries the run's input (`--from -`, `inspect -`):
     /// an MFA code must not be read from it.
     pub stdin_busy: bool,
+    /// How the trail names the source of an overridden setting: these
+    /// fields by default, the options that set them on the command line.
+    pub(crate) names: OverrideNames,
+}
+
+/// The names the trail gives the overrides, as their source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OverrideNames {
+    pub(crate) profile: &'static str,
+    pub(crate) region: &'static str,
+    pub(crate) endpoint_url: &'static str,
+    pub(crate) no_sign_request: &'static str,
+}
+
+impl Default for OverrideNames {
+    fn default() -> Self {
+        OverrideNames {
+            profile: "Overrides::profile",
+            region: "Overrides::region",
+            endpoint_url: "Overrides::endpoint_url",
+            no_sign_request: "Overrides::no_sign_request",
+        }
+    }
 }
 
 impl Overrides {
@@ -143,13 +166,17 @@ pub(crate) fn resolve_traced(
         found(files.credentials_found)
     ));
 
+    let names = overrides.names;
     let (profile, profile_source) = match &overrides.profile {
-        Some(p) => (Some(p.clone()), "--profile"),
+        Some(p) => (Some(p.clone()), names.profile.to_owned()),
         None => match sys.var("AWS_PROFILE")? {
-            Some(p) => (Some(p), "AWS_PROFILE"),
+            Some(p) => (Some(p), "AWS_PROFILE".to_owned()),
             None => match sys.var("AWS_DEFAULT_PROFILE")? {
-                Some(p) => (Some(p), "AWS_DEFAULT_PROFILE"),
-                None => (None, "no --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE"),
+                Some(p) => (Some(p), "AWS_DEFAULT_PROFILE".to_owned()),
+                None => (
+                    None,
+                    format!("no {}, AWS_PROFILE or AWS_DEFAULT_PROFILE", names.profile),
+                ),
             },
         },
     };
@@ -202,7 +229,7 @@ pub(crate) fn resolve_traced(
 
     let mut credentials_source = String::from("nowhere");
     let credentials = if overrides.no_sign_request {
-        trail.push("credentials: none (--no-sign-request)".to_owned());
+        trail.push(format!("credentials: none ({})", names.no_sign_request));
         None
     } else {
         let input = chain::ChainInput {
@@ -304,7 +331,7 @@ fn endpoint_config(
 
     // Region.
     let region_sources = [
-        ("--region", overrides.region.clone()),
+        (overrides.names.region, overrides.region.clone()),
         ("AWS_REGION", sys.var("AWS_REGION")?),
         ("AWS_DEFAULT_REGION", sys.var("AWS_DEFAULT_REGION")?),
         (
@@ -347,7 +374,7 @@ fn endpoint_config(
                 url: for_terminal(url).to_string(),
             });
         }
-        Some((url.clone(), "--endpoint-url".to_owned()))
+        Some((url.clone(), overrides.names.endpoint_url.to_owned()))
     } else if ignore_configured {
         trail.push("configured endpoints ignored (ignore_configured_endpoint_urls)".to_owned());
         None

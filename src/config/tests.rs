@@ -434,6 +434,35 @@ fn no_sign_request_looks_up_no_credentials() {
     assert!(r.credentials.is_none());
 }
 
+/// A library caller's overrides are named in the trail as the fields that
+/// set them, not as command-line options (the CLI passes its own names).
+#[test]
+fn trail_names_a_library_callers_overrides_by_field() {
+    let sys = with_env_keys(home());
+    let overrides = Overrides::default()
+        .with_profile("dev")
+        .with_region("eu-west-2")
+        .with_endpoint_url("https://hb.bizmrg.com")
+        .with_no_sign_request(true);
+    let sys = config(sys, "[profile dev]\n");
+    let trail = resolve_ok(&sys, &overrides).trail.join("\n");
+    for line in [
+        "profile: dev (from Overrides::profile)",
+        "region: eu-west-2 (from Overrides::region)",
+        "endpoint: https://hb.bizmrg.com (from Overrides::endpoint_url)",
+        "credentials: none (Overrides::no_sign_request)",
+    ] {
+        assert!(trail.contains(line), "missing {line:?} in:\n{trail}");
+    }
+    let bare = resolve_ok(&with_env_keys(home()), &Overrides::default());
+    let trail = bare.trail.join("\n");
+    assert!(
+        trail.contains("(from no Overrides::profile, AWS_PROFILE or AWS_DEFAULT_PROFILE)"),
+        "{trail}"
+    );
+    assert!(!trail.contains(" --"), "{trail}");
+}
+
 #[test]
 fn trail_never_holds_a_secret() {
     let sys = with_env_keys(home()).var("AWS_SESSION_TOKEN", "TOKENVALUE");

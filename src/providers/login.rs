@@ -254,10 +254,9 @@ impl Login {
             return Ok(None);
         }
         let Some(region) = cx.region.clone() else {
-            return Err(Error::NoRegion(format!(
-                "you must specify a region to refresh the aws login session of profile {} (set region in the profile, AWS_REGION, or --region)",
-                self.profile
-            )));
+            return Err(Error::NoRegion {
+                needed_for: format!("refresh the aws login session of profile {}", self.profile),
+            });
         };
         let base = endpoint(cx, &region)?;
         let url = join(&base, "/v1/token", None, Service::Signin)?;

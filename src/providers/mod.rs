@@ -332,34 +332,12 @@ pub(crate) fn user_agent() -> String {
     format!("presign/{}", env!("CARGO_PKG_VERSION"))
 }
 
-/// One line for a call that got no answer, as AWS CLI v2 words it (exit 255).
+/// A call that got no answer, as AWS CLI v2 reports it (exit 255).
 pub(crate) fn network_error(what: &str, url: &str, error: &HttpError) -> Error {
-    let url = for_terminal(url);
-    let message = match error {
-        HttpError::Connect => format!(
-            "could not connect to the endpoint URL \"{url}\" of {what} (check the endpoint and the network)"
-        ),
-        HttpError::ConnectTimeout => format!(
-            "connect timeout on endpoint URL \"{url}\" of {what} (check the endpoint, or raise --cli-connect-timeout)"
-        ),
-        HttpError::ReadTimeout => format!(
-            "read timeout on endpoint URL \"{url}\" of {what} (the service is slow or down; raise --cli-read-timeout)"
-        ),
-        HttpError::Tls(reason) => format!(
-            "SSL validation failed for {url}: {} (point AWS_CA_BUNDLE or ca_bundle at the CA that signed its certificate)",
-            for_terminal(reason)
-        ),
-        HttpError::Proxy(reason) => format!(
-            "failed to connect to the proxy for {url}: {} (check HTTPS_PROXY, HTTP_PROXY and NO_PROXY)",
-            for_terminal(reason)
-        ),
-        HttpError::Unsupported => {
-            format!("{what} at \"{url}\" needs a network call, and this build has no HTTP client")
-        }
-        HttpError::Other(reason) => format!(
-            "request to \"{url}\" of {what} failed: {}",
-            for_terminal(reason)
-        ),
-    };
-    Error::CredentialSource(message)
+    Error::Network {
+        service: what.to_owned(),
+        url: url.to_owned(),
+        failure: error.clone(),
+        bucket: None,
+    }
 }

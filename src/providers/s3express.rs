@@ -117,8 +117,8 @@ pub(crate) fn create_session(
 }
 
 /// `error` of a CreateSession call, naming the directory bucket it was for.
-pub(crate) fn for_bucket(mut error: Error, bucket: &str) -> Error {
-    let bucket = for_terminal(bucket);
+pub(crate) fn for_bucket(mut error: Error, name: &str) -> Error {
+    let bucket = for_terminal(name);
     match &mut error {
         Error::Service { hint, .. } => {
             *hint = if hint.is_empty() {
@@ -126,6 +126,10 @@ pub(crate) fn for_bucket(mut error: Error, bucket: &str) -> Error {
             } else {
                 format!("directory bucket {bucket}: {hint}")
             };
+            error
+        }
+        Error::Network { bucket: b, .. } => {
+            *b = Some(name.to_owned());
             error
         }
         Error::CredentialSource(text) => Error::CredentialSource(format!(
@@ -156,6 +160,17 @@ pub(crate) fn repeat(error: &Error) -> Error {
             hint: hint.clone(),
         },
         Error::InvalidConfig(text) => Error::InvalidConfig(text.clone()),
+        Error::Network {
+            service,
+            url,
+            failure,
+            bucket,
+        } => Error::Network {
+            service: service.clone(),
+            url: url.clone(),
+            failure: failure.clone(),
+            bucket: bucket.clone(),
+        },
         other => Error::CredentialSource(other.to_string()),
     }
 }
