@@ -23,7 +23,6 @@
 //! instead, `PRESIGN_E2E=off` skips. `moto_server` is looked up in
 //! `$PRESIGN_E2E_ROOT/bin` (default `~/.cache/presign-e2e/bin`, where
 //! scripts/install-test-deps.sh links the pinned version), then on PATH.
-#![cfg(feature = "cli")]
 
 use std::fs;
 use std::io::{Read, Write};

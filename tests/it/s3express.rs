@@ -16,7 +16,6 @@
 //! - One CreateSession per bucket in a batch, session auth turned off by
 //!   environment and config, the expiry warning and `--strict`, and every
 //!   failure: one line, v2's status, no secret.
-#![cfg(feature = "cli")]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

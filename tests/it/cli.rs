@@ -2,7 +2,6 @@
 //! vector, the bad-input catalogue with its exit statuses, and the promises
 //! about stdout, stderr and secrets. Every run gets a fresh HOME and only the
 //! environment the case names, so the developer's own files never leak in.
-#![cfg(feature = "cli")]
 
 use std::collections::BTreeMap;
 use std::path::Path;

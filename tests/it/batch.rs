@@ -2,7 +2,6 @@
 //! standard input give, line for line, what one URI at a time gives; bad lines
 //! are reported with their numbers while the run goes on; output streams; a
 //! million lines keep memory flat.
-#![cfg(feature = "cli")]
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};

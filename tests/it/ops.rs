@@ -3,7 +3,6 @@
 //! does: same scheme, host, path and set of query pairs; POST forms by their
 //! fields and policy, with the signature verified independently here), then
 //! the outputs and the usage errors of the new flags.
-#![cfg(feature = "cli")]
 
 use std::collections::BTreeMap;
 use std::path::Path;

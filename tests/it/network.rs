@@ -3,7 +3,6 @@
 //! endpoint AWS CLI v2 picks (seen at a logging proxy, so no name is ever
 //! looked up), the proxy variables, `--cli-read-timeout`, and one clean line
 //! with v2's exit status when nothing answers.
-#![cfg(feature = "cli")]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,6 @@
 //! `presign inspect`: every URL presign makes reads back and verifies with the
 //! right secret and only with it; the URLs recorded from AWS CLI and botocore
 //! verify too; garbage is a clear error.
-#![cfg(feature = "cli")]
 
 use std::path::Path;
 use std::process::{Command, Output};

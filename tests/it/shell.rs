@@ -1,6 +1,5 @@
 //! Completion scripts and man pages come from the same clap definition as
 //! the parser; these tests make sure every flag of every mode reaches them.
-#![cfg(feature = "cli")]
 
 use std::process::Command;
 

@@ -29,7 +29,6 @@
 //! ceph-common; `tests/e2e/ceph-start.sh` sets up its throw-away cluster.
 //!
 //! Run with `cargo test --test e2e -- --nocapture` to see each check.
-#![cfg(feature = "cli")]
 
 use std::fmt::Write as _;
 use std::fs;

@@ -9,9 +9,8 @@
 //!
 //! Cases per property: 256 by default (about a second in debug); set
 //! `PROPTEST_CASES` for more.
-#![cfg(feature = "cli")]
 
-#[path = "../fuzz/src/checks.rs"]
+#[path = "../../fuzz/src/checks.rs"]
 #[allow(dead_code)]
 mod checks;
 

@@ -53,7 +53,6 @@
 //! collects every mismatch and fails listing each failing case with a short
 //! diff. `cargo test --test creds -- --nocapture` also shows each case's
 //! verdict as it runs.
-#![cfg(feature = "cli")]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
