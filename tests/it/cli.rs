@@ -3,112 +3,22 @@
 //! about stdout, stderr and secrets. Every run gets a fresh HOME and only the
 //! environment the case names, so the developer's own files never leak in.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
+use crate::support::{AK, Presign, SECRET, fixture, text};
+
 const FROZEN_RFC3339: &str = "2026-01-02T03:04:05Z";
 const FROZEN_FAKETIME: &str = "2026-01-02 03:04:05";
 const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
-const AK: &str = "AKIAIOSFODNN7EXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const TOKEN: &str = "IQoJb3JpZ2luX2VjEPr-session-token-secret";
 
-fn fixture(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-/// One run of the binary in a throw-away HOME.
-struct Run {
-    home: tempfile::TempDir,
-    env: BTreeMap<String, String>,
-    args: Vec<String>,
-}
-
-impl Run {
-    fn new() -> Self {
-        let home = tempfile::tempdir().unwrap();
-        let mut env = BTreeMap::new();
-        env.insert("HOME".to_owned(), home.path().display().to_string());
-        env.insert("USERPROFILE".to_owned(), home.path().display().to_string());
-        env.insert("PATH".to_owned(), std::env::var("PATH").unwrap_or_default());
-        env.insert("TZ".to_owned(), "UTC".to_owned());
-        // No test reaches instance metadata at 169.254.169.254.
-        env.insert("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned());
-        Run {
-            home,
-            env,
-            args: Vec::new(),
-        }
-    }
-
-    fn with_home(&self, text: &str) -> String {
-        text.replace("{HOME}", &self.home.path().display().to_string())
-    }
-
-    fn file(self, rel: &str, text: &str) -> Self {
-        let path = self.home.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, self.with_home(text)).unwrap();
-        if rel.starts_with("bin/") {
-            make_executable(&path);
-        }
-        self
-    }
-
-    fn bytes_file(self, rel: &str, bytes: &[u8]) -> Self {
-        let path = self.home.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, bytes).unwrap();
-        self
-    }
-
-    fn env(mut self, name: &str, value: &str) -> Self {
-        let value = self.with_home(value);
-        self.env.insert(name.to_owned(), value);
-        self
-    }
-
-    fn keys(self) -> Self {
-        self.env("AWS_ACCESS_KEY_ID", AK)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET)
-    }
-
-    fn args<S: AsRef<str>>(mut self, args: &[S]) -> Self {
-        self.args.extend(args.iter().map(|a| a.as_ref().to_owned()));
-        self
-    }
-
-    fn output(&self) -> Output {
-        self.output_with(&[])
-    }
-
-    /// The run with `extra` arguments after its own.
-    fn output_with(&self, extra: &[&str]) -> Output {
-        self.command().args(extra).output().unwrap()
-    }
-
-    /// The binary with this run's arguments and nothing but its environment.
-    fn command(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_presign"));
-        command.args(&self.args).env_clear().envs(&self.env);
-        command
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// Builds the run of one recorded vector.
-fn vector_run(case: &Value) -> Run {
-    let mut run = Run::new();
+fn vector_run(case: &Value) -> Presign {
+    let mut run = Presign::new();
     for (rel, body) in case["files"].as_object().unwrap() {
         run = run.file(rel, body.as_str().unwrap());
     }
@@ -146,7 +56,7 @@ fn check_vector(case: &Value, out: &Output) -> Result<(), String> {
 
 /// Runs every recorded vector of `file`, each prepared by `how`, and lists
 /// the ones that differ.
-fn check_all_vectors(file: &str, how: impl Fn(Run) -> Run) {
+fn check_all_vectors(file: &str, how: impl Fn(Presign) -> Presign) {
     let data = fixture(file);
     let cases = data["vectors"].as_array().unwrap();
     assert!(cases.len() >= 18);
@@ -161,6 +71,37 @@ fn check_all_vectors(file: &str, how: impl Fn(Run) -> Run) {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// The recorded vectors again, in process: the library's `cli::run` with the
+/// recording's instant injected as its clock, no `--signing-time` and no
+/// libfaketime, gives AWS CLI v2's output byte for byte.
+#[test]
+fn every_recorded_vector_matches_in_process_at_its_instant() {
+    for (file, instant) in [
+        ("cli.json", FROZEN_RFC3339),
+        ("rulebook.json", "2023-11-14T22:13:20Z"),
+    ] {
+        let now = at(instant);
+        let data = fixture(file);
+        let cases = data["vectors"].as_array().unwrap();
+        let failures: Vec<String> = cases
+            .iter()
+            .filter_map(|case| check_vector(case, &vector_run(case).in_process(now)).err())
+            .collect();
+        assert!(
+            failures.is_empty(),
+            "{file}: {} of {} vectors differ in process:\n{}",
+            failures.len(),
+            cases.len(),
+            failures.join("\n")
+        );
+    }
+}
+
+/// An RFC 3339 instant.
+fn at(text: &str) -> time::OffsetDateTime {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
 }
 
 #[test]
@@ -211,12 +152,12 @@ fn every_aws_cli_vector_matches_verbatim_under_a_frozen_clock() {
 /// part of its one-line message.
 struct Bad {
     name: &'static str,
-    run: Run,
+    run: Presign,
     status: i32,
     says: &'static str,
 }
 
-fn bad(name: &'static str, run: Run, status: i32, says: &'static str) -> Bad {
+fn bad(name: &'static str, run: Presign, status: i32, says: &'static str) -> Bad {
     Bad {
         name,
         run,
@@ -225,11 +166,11 @@ fn bad(name: &'static str, run: Run, status: i32, says: &'static str) -> Bad {
     }
 }
 
-fn base() -> Run {
-    Run::new().keys().env("AWS_SESSION_TOKEN", TOKEN)
+fn base() -> Presign {
+    Presign::new().keys().env("AWS_SESSION_TOKEN", TOKEN)
 }
 
-fn obj() -> Run {
+fn obj() -> Presign {
     base().args(&["s3://bucket/key.txt"])
 }
 
@@ -262,8 +203,8 @@ fn catalogue() -> Vec<Bad> {
         bad("empty AWS_REGION", obj().env("AWS_REGION", ""), 255, "region"),
         bad("unknown profile flag", obj().args(&["--profile", "nope"]), 255, "(nope) could not be found"),
         bad("unknown AWS_PROFILE", obj().env("AWS_PROFILE", "nope"), 255, "(nope) could not be found"),
-        bad("no credentials", Run::new().args(&["s3://bucket/key.txt"]), 253, "unable to locate credentials"),
-        bad("half env pair", Run::new().env("AWS_ACCESS_KEY_ID", AK).args(&["s3://b/k"]), 255, "AWS_SECRET_ACCESS_KEY"),
+        bad("no credentials", Presign::new().args(&["s3://bucket/key.txt"]), 253, "unable to locate credentials"),
+        bad("half env pair", Presign::new().env("AWS_ACCESS_KEY_ID", AK).args(&["s3://b/k"]), 255, "AWS_SECRET_ACCESS_KEY"),
         bad(
             "duplicate section",
             obj().file(".aws/config", "[default]\nregion = eu-west-1\n[default]\nregion = eu-west-2\n"),
@@ -290,13 +231,13 @@ fn catalogue() -> Vec<Bad> {
         bad("missing services section", obj().file(".aws/config", "[default]\nservices = nope\n"), 255, "services section"),
         bad(
             "partial shared credentials",
-            Run::new().file(".aws/credentials", "[default]\naws_access_key_id = AKIDX\n").args(&["s3://b/k"]),
+            Presign::new().file(".aws/credentials", "[default]\naws_access_key_id = AKIDX\n").args(&["s3://b/k"]),
             255,
             "aws_secret_access_key",
         ),
         bad(
             "assume-role profile whose source has no credentials",
-            Run::new()
+            Presign::new()
                 .file(
                     ".aws/config",
                     "[default]\nregion = eu-west-1\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n",
@@ -345,13 +286,13 @@ fn catalogue() -> Vec<Bad> {
         bad("endpoint non-numeric port", obj().args(&["--endpoint-url", "http://example.com:http"]), 255, "not a valid URI"),
         bad(
             "directory as the credentials file",
-            Run::new().file("creds-dir/placeholder", "").env("AWS_SHARED_CREDENTIALS_FILE", "{HOME}/creds-dir").args(&["s3://b/k"]),
+            Presign::new().file("creds-dir/placeholder", "").env("AWS_SHARED_CREDENTIALS_FILE", "{HOME}/creds-dir").args(&["s3://b/k"]),
             253,
             "unable to locate credentials",
         ),
         bad(
             "missing source_profile",
-            Run::new()
+            Presign::new()
                 .file(".aws/config", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = nope\n")
                 .args(&["s3://b/k", "--profile", "r"]),
             255,
@@ -370,7 +311,7 @@ fn catalogue() -> Vec<Bad> {
             "--from a directory",
             {
                 let run = base().file("d/x", "");
-                let dir = run.home.path().join("d").display().to_string();
+                let dir = run.home().join("d").display().to_string();
                 run.args(&["--from", &dir])
             },
             252,
@@ -379,7 +320,7 @@ fn catalogue() -> Vec<Bad> {
     ];
     if cfg!(unix) {
         let process = |script: &str| {
-            Run::new()
+            Presign::new()
                 .file("bin/creds", &format!("#!/bin/sh\n{script}\n"))
                 .file(
                     ".aws/config",
@@ -455,6 +396,40 @@ fn catalogue() -> Vec<Bad> {
 /// Every bad input: the promised status, one line on stderr naming the
 /// problem, nothing on stdout, and neither secret anywhere, also under
 /// `--debug`.
+/// Every bad input, run in process through the library's `cli::run` and
+/// as the binary with the same clock (`PRESIGN_NOW`): the same status, the
+/// same stdout and the same stderr, byte for byte. What the binary adds to
+/// the library (stripping styles on a pipe, checking stdout before Rust's
+/// runtime) changes nothing for them.
+#[test]
+fn bad_input_catalogue_in_process_is_the_binarys() {
+    let now = FROZEN_RFC3339;
+    let mut failures = Vec::new();
+    let cases = catalogue();
+    let total = cases.len();
+    for Bad { name, run, .. } in cases {
+        let run = run.env("PRESIGN_NOW", now);
+        let (binary, library) = (run.output(), run.in_process(at(now)));
+        if (binary.status.code(), &binary.stdout, &binary.stderr)
+            != (library.status.code(), &library.stdout, &library.stderr)
+        {
+            failures.push(format!(
+                "{name}:\n  binary  {:?} {:?}\n  library {:?} {:?}",
+                binary.status.code(),
+                text(&binary.stderr),
+                library.status.code(),
+                text(&library.stderr)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {total} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 #[test]
 fn bad_input_catalogue() {
     let cases = catalogue();
@@ -462,16 +437,11 @@ fn bad_input_catalogue() {
     let mut failures = Vec::new();
     for case in cases {
         for debug in [false, true] {
-            let mut args = case.run.args.clone();
-            if debug && !args.is_empty() {
-                args.push("--debug".to_owned());
-            }
-            let out = Command::new(env!("CARGO_BIN_EXE_presign"))
-                .args(&args)
-                .env_clear()
-                .envs(&case.run.env)
-                .output()
-                .unwrap();
+            let out = if debug && case.run.has_args() {
+                case.run.output_with(&["--debug"])
+            } else {
+                case.run.output()
+            };
             let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
             let error_lines: Vec<&str> = stderr
                 .lines()
@@ -577,7 +547,7 @@ fn signing_time_makes_output_reproducible_and_is_in_the_url() {
 
 #[test]
 fn outscale_command_from_their_docs_works_verbatim() {
-    let run = Run::new()
+    let run = Presign::new()
         .file(
             ".aws/credentials",
             "[P]\naws_access_key_id = OSCACCESSKEY\naws_secret_access_key = OSCSECRET\n",
@@ -603,7 +573,7 @@ fn outscale_command_from_their_docs_works_verbatim() {
 
 #[test]
 fn no_sign_request_prints_the_bare_url() {
-    let out = Run::new()
+    let out = Presign::new()
         .args(&[
             "s3://bucket/a b.txt",
             "--region",
@@ -629,7 +599,7 @@ fn expiry_warning_uses_the_frozen_clock() {
         return;
     }
     let run = |now: &str, extra: &[&str]| {
-        Run::new()
+        Presign::new()
             .file(
                 "bin/creds",
                 &format!("#!/bin/sh\necho '{{\"Version\": 1, \"AccessKeyId\": \"{AK}\", \"SecretAccessKey\": \"{SECRET}\", \"Expiration\": \"2026-01-02T03:34:05Z\"}}'\n"),
@@ -671,18 +641,9 @@ fn expiry_warning_uses_the_frozen_clock() {
     }
 }
 
-#[cfg(unix)]
-fn make_executable(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
-#[cfg(not(unix))]
-fn make_executable(_: &Path) {}
-
 #[test]
 fn help_shows_examples_for_both_providers_and_version_works() {
-    let out = Run::new().args(&["--help"]).output();
+    let out = Presign::new().args(&["--help"]).output();
     assert!(out.status.success());
     let help = text(&out.stdout);
     for part in [
@@ -694,7 +655,7 @@ fn help_shows_examples_for_both_providers_and_version_works() {
     ] {
         assert!(help.contains(part), "help lacks {part}");
     }
-    let out = Run::new().args(&["--version"]).output();
+    let out = Presign::new().args(&["--version"]).output();
     assert!(out.status.success());
     assert_eq!(
         text(&out.stdout).trim(),
@@ -705,15 +666,10 @@ fn help_shows_examples_for_both_providers_and_version_works() {
 /// Runs `run` with a terminal (util-linux `script`'s pty) for its stdout and
 /// stderr; returns what the terminal showed.
 #[cfg(target_os = "linux")]
-fn on_a_terminal(run: &Run) -> String {
-    let mut command = format!("'{}'", env!("CARGO_BIN_EXE_presign"));
-    for arg in &run.args {
-        command.push_str(&format!(" '{}'", arg.replace('\'', r"'\''")));
-    }
-    let out = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env_clear()
-        .envs(&run.env)
+fn on_a_terminal(run: &Presign) -> String {
+    let out = run
+        .command_for("script")
+        .args(["-qec", &run.shell_line(), "/dev/null"])
         .output()
         .expect("util-linux script, to give presign a terminal");
     text(&out.stdout)
@@ -746,7 +702,7 @@ fn color_on_and_off_decide_the_labels_colour() {
 fn error_and_warning_labels_are_coloured_only_on_a_terminal_without_no_color() {
     const RED_BOLD: &str = "\x1b[1m\x1b[31merror:\x1b[0m";
     const YELLOW_BOLD: &str = "\x1b[1m\x1b[33mwarning:\x1b[0m";
-    let error = || Run::new().env("TERM", "xterm").args(&["s3://bucket"]);
+    let error = || Presign::new().env("TERM", "xterm").args(&["s3://bucket"]);
     let shown = on_a_terminal(&error());
     assert!(
         shown.starts_with(&format!(
@@ -791,16 +747,8 @@ fn error_and_warning_labels_are_coloured_only_on_a_terminal_without_no_color() {
 /// 0 and no message (see `output_failed` in src/cli/mod.rs for why).
 #[test]
 fn a_reader_that_went_away_is_not_an_error() {
-    use std::process::Stdio;
     let run = obj();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_presign"))
-        .args(&run.args)
-        .env_clear()
-        .envs(&run.env)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = run.spawn();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -809,7 +757,7 @@ fn a_reader_that_went_away_is_not_an_error() {
 
 /// Runs `run` with its stdout or stderr on /dev/full (writes fail ENOSPC).
 #[cfg(target_os = "linux")]
-fn with_dev_full(run: &Run, stderr: bool) -> Output {
+fn with_dev_full(run: &Presign, stderr: bool) -> Output {
     let full = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
@@ -859,15 +807,9 @@ fn help_to_dev_full_fails() {
 fn closed_stdout_fails_but_dev_null_does_not() {
     for args in [&["s3://b/k"][..], &["--help"], &["completions", "bash"]] {
         let run = obj_args(args);
-        let mut command = Command::new("sh");
-        command
-            .arg("-c")
-            .arg("exec \"$0\" \"$@\" >&-")
-            .arg(env!("CARGO_BIN_EXE_presign"))
-            .args(&run.args)
-            .env_clear()
-            .envs(&run.env);
-        let out = command.output().unwrap();
+        let out = obj_args(args)
+            .wrapped(["sh", "-c", "exec \"$0\" \"$@\" >&-"])
+            .output();
         assert_eq!(
             out.status.code(),
             Some(255),
@@ -902,7 +844,7 @@ fn closed_stdout_fails_but_dev_null_does_not() {
     }
 }
 
-fn obj_args(args: &[&str]) -> Run {
+fn obj_args(args: &[&str]) -> Presign {
     base().args(args)
 }
 
@@ -955,7 +897,7 @@ fn endpoint_with_userinfo_is_refused() {
                 "{stderr}"
             );
         }
-        let out = Run::new()
+        let out = Presign::new()
             .keys()
             .args(&["post", "s3://b/k", "--endpoint-url", endpoint])
             .output();
@@ -1047,25 +989,6 @@ fn negative_offset_signing_time_is_converted_not_panicked() {
 
 // hardening: helpers, config files, environment
 
-/// A run of the binary with `stdin` as its input and extra environment
-/// values that need not be Unicode.
-fn run_with(run: &Run, stdin: &[u8], extra: &[(&str, &std::ffi::OsStr)]) -> Output {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_presign"))
-        .args(&run.args)
-        .env_clear()
-        .envs(&run.env)
-        .envs(extra.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
 /// The `presign: error:` lines of a run's stderr.
 fn error_lines(out: &Output) -> Vec<String> {
     text(&out.stderr)
@@ -1075,8 +998,8 @@ fn error_lines(out: &Output) -> Vec<String> {
         .collect()
 }
 
-fn helper(script: &str) -> Run {
-    Run::new()
+fn helper(script: &str) -> Presign {
+    Presign::new()
         .file("bin/creds", &format!("#!/bin/sh\n{script}\n"))
         .file(
             ".aws/config",
@@ -1097,7 +1020,7 @@ fn credential_process_that_prints_without_end_is_stopped_early() {
     assert_eq!(out.status.code(), Some(255));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("printed more than 1024 KiB"), "{stderr}");
-    let pid = std::fs::read_to_string(run.home.path().join("helper.pid")).unwrap();
+    let pid = std::fs::read_to_string(run.home().join("helper.pid")).unwrap();
     let alive = Path::new("/proc").join(pid.trim()).exists();
     assert!(!alive, "the helper {pid} still runs");
 }
@@ -1117,8 +1040,9 @@ fn credential_process_gets_no_stdin_so_batch_input_is_kept() {
         "read -r line && echo \"got $line\" >> \"$HOME/read\"\n{}",
         helper_doc()
     ))
-    .args(&["--from", "-", "--signing-time", FROZEN_RFC3339]);
-    let out = run_with(&run, b"s3://b/k1\ns3://b/k2\ns3://b/k3\n", &[]);
+    .args(["--from", "-", "--signing-time", FROZEN_RFC3339])
+    .stdin("s3://b/k1\ns3://b/k2\ns3://b/k3\n");
+    let out = run.output();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let urls = text(&out.stdout);
     assert_eq!(urls.lines().count(), 3, "{urls}");
@@ -1129,7 +1053,7 @@ fn credential_process_gets_no_stdin_so_batch_input_is_kept() {
         );
     }
     assert!(
-        !run.home.path().join("read").exists(),
+        !run.home().join("read").exists(),
         "the helper read presign's stdin"
     );
 }
@@ -1156,7 +1080,7 @@ fn credential_process_timeout_kills_the_helpers_children() {
     let out = run.output();
     assert_eq!(out.status.code(), Some(255), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("did not finish within 0.5 s and was killed"));
-    let pid = std::fs::read_to_string(run.home.path().join("child.pid")).unwrap();
+    let pid = std::fs::read_to_string(run.home().join("child.pid")).unwrap();
     let pid = pid.trim();
     // SIGKILL is delivered at once but the kernel may take a moment to end
     // the process; give it up to five seconds.
@@ -1192,7 +1116,7 @@ fn credential_process_output_is_taken_when_the_helper_exits_though_its_child_hol
     // Not a timing test of presign: the only alternative outcome is a wait
     // of 60 s for the child, far above any slow machine.
     let waited = started.elapsed();
-    if let Ok(pid) = std::fs::read_to_string(run.home.path().join("child.pid")) {
+    if let Ok(pid) = std::fs::read_to_string(run.home().join("child.pid")) {
         let _ = Command::new("kill").arg(pid.trim()).status();
     }
     assert!(
@@ -1248,24 +1172,19 @@ fn config_with_large_default_section_parses_in_linear_memory() {
             config.push_str("region = eu-north-1\n");
         }
     }
-    let run = Run::new().file(".aws/config", &config);
+    let run = Presign::new().file(".aws/config", &config);
     for (profile, region) in [
         ("p1999", "ap-south-1"),
         ("p5", "eu-north-1"),
         ("p0", "ap-south-1"),
     ] {
-        let out = Run {
-            home: tempfile::tempdir().unwrap(),
-            env: run.env.clone(),
-            args: vec![
-                "s3://b/k".to_owned(),
-                "--profile".to_owned(),
-                profile.to_owned(),
-                "--signing-time".to_owned(),
-                FROZEN_RFC3339.to_owned(),
-            ],
-        }
-        .output();
+        let out = run.output_with(&[
+            "s3://b/k",
+            "--profile",
+            profile,
+            "--signing-time",
+            FROZEN_RFC3339,
+        ]);
         assert!(out.status.success(), "{profile}: {}", text(&out.stderr));
         let url = text(&out.stdout);
         assert!(
@@ -1283,11 +1202,12 @@ fn config_with_large_default_section_parses_in_linear_memory() {
 #[test]
 fn non_utf8_secret_is_refused() {
     use std::os::unix::ffi::OsStrExt;
-    let run = Run::new()
-        .env("AWS_ACCESS_KEY_ID", AK)
-        .args(&["s3://b/k", "--region", "eu-west-2"]);
     let bad = std::ffi::OsStr::from_bytes(b"wJalrXUtnFEMI\xffK7MDENGEXAMPLEKEY");
-    let out = run_with(&run, b"", &[("AWS_SECRET_ACCESS_KEY", bad)]);
+    let out = Presign::new()
+        .env("AWS_ACCESS_KEY_ID", AK)
+        .env_os("AWS_SECRET_ACCESS_KEY", bad)
+        .args(["s3://b/k", "--region", "eu-west-2"])
+        .output();
     assert_eq!(out.status.code(), Some(255), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty());
     let errors = error_lines(&out);
@@ -1310,14 +1230,14 @@ fn non_utf8_secret_is_refused() {
 #[test]
 fn non_utf8_config_path_is_read() {
     use std::os::unix::ffi::OsStrExt;
-    let run = Run::new()
+    let run = Presign::new()
         .keys()
         .args(&["s3://b/k", "--signing-time", FROZEN_RFC3339]);
-    let mut path = run.home.path().as_os_str().as_bytes().to_vec();
+    let mut path = run.home().as_os_str().as_bytes().to_vec();
     path.extend_from_slice(b"/conf\xff\xfeig");
     let path = std::ffi::OsStr::from_bytes(&path);
     std::fs::write(path, "[default]\nregion = eu-central-2\n").unwrap();
-    let out = run_with(&run, b"", &[("AWS_CONFIG_FILE", path)]);
+    let out = run.env_os("AWS_CONFIG_FILE", path).output();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("%2Feu-central-2%2F"),
@@ -1496,16 +1416,14 @@ fn every_recorded_aws_cli_command_line_behaves_as_v2() {
         if NOT_PRESIGN_LINES.contains(&name) {
             continue;
         }
-        let mut run = Run::new().env("PRESIGN_NOW", FROZEN_RFC3339);
+        let mut run = Presign::new().env("PRESIGN_NOW", FROZEN_RFC3339);
         for (k, v) in data["base_env"].as_object().unwrap() {
             run = run.env(k, v.as_str().unwrap());
         }
         for (k, v) in case["env"].as_object().unwrap() {
             match v.as_str() {
                 Some(v) => run = run.env(k, v),
-                None => {
-                    run.env.remove(k);
-                }
+                None => run = run.env_remove(k),
             }
         }
         for (rel, body) in case["files"].as_object().unwrap() {
@@ -1515,7 +1433,7 @@ fn every_recorded_aws_cli_command_line_behaves_as_v2() {
         let out = run.output();
         compared += 1;
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-        let want_stdout = run.with_home(case["stdout"].as_str().unwrap());
+        let want_stdout = run.fill(case["stdout"].as_str().unwrap());
         let want = case["exit"].as_i64().unwrap() as i32;
         let status = out.status.code().unwrap_or(-1);
         let why = if let Some((_, status_here, _)) =
@@ -1555,8 +1473,8 @@ fn every_recorded_aws_cli_command_line_behaves_as_v2() {
 /// each message: the problem, the fix, one line) with the exact status.
 #[test]
 fn bad_input_messages_are_exact() {
-    let region = |run: Run| run.env("AWS_REGION", "us-east-1");
-    let cases: Vec<(Run, i32, &str)> = vec![
+    let region = |run: Presign| run.env("AWS_REGION", "us-east-1");
+    let cases: Vec<(Presign, i32, &str)> = vec![
         (
             base().args(&["s3://bucket"]),
             252,
@@ -1618,12 +1536,12 @@ fn bad_input_messages_are_exact() {
             "the config profile (nosuch) could not be found (define [profile nosuch] in the config file or [nosuch] in the credentials file, or pick another with --profile)",
         ),
         (
-            region(Run::new()).args(&["s3://b/k"]),
+            region(Presign::new()).args(&["s3://b/k"]),
             253,
             "unable to locate credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add aws_access_key_id and aws_secret_access_key to a profile in ~/.aws/credentials)",
         ),
         (
-            region(Run::new())
+            region(Presign::new())
                 .env("AWS_ACCESS_KEY_ID", AK)
                 .args(&["s3://b/k"]),
             255,
@@ -1644,7 +1562,7 @@ fn bad_input_messages_are_exact() {
         if got != want || out.status.code() != Some(status) || !out.stdout.is_empty() {
             failures.push(format!(
                 "{:?}: status {:?} (want {status})\n  got  {got:?}\n  want {want:?}",
-                run.args,
+                run.arguments(),
                 out.status.code()
             ));
         }

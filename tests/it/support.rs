@@ -221,27 +221,56 @@ mod binary {
             self
         }
 
+        /// Whether the run has arguments.
+        pub fn has_args(&self) -> bool {
+            !self.args.is_empty()
+        }
+
+        /// The run's arguments, for messages.
+        pub fn arguments(&self) -> &[OsString] {
+            &self.args
+        }
+
         /// The command, with this run's environment, arguments and folder,
         /// standard input from `/dev/null`: the one place the binary is set
         /// up to run.
         pub fn command(&self) -> Command {
             let mut command = match self.wrapper.split_first() {
                 Some((program, rest)) => {
-                    let mut c = Command::new(program);
+                    let mut c = self.command_for(program);
                     c.args(rest).arg(BIN);
                     c
                 }
-                None => Command::new(BIN),
+                None => self.command_for(BIN),
             };
+            command.args(&self.args);
             command
-                .args(&self.args)
-                .env_clear()
-                .envs(&self.env)
-                .stdin(Stdio::null());
+        }
+
+        /// `program` in this run's environment and folder, standard input
+        /// from `/dev/null`, without the run's arguments: for a program
+        /// that runs presign from a command line of its own
+        /// ([`Presign::shell_line`]), as `script` does to give it a terminal.
+        pub fn command_for(&self, program: impl AsRef<OsStr>) -> Command {
+            let mut command = Command::new(program);
+            command.env_clear().envs(&self.env).stdin(Stdio::null());
             if let Some(dir) = &self.dir {
                 command.current_dir(dir);
             }
             command
+        }
+
+        /// The binary and the run's arguments as one `sh` command line,
+        /// each word single-quoted.
+        pub fn shell_line(&self) -> String {
+            let quote =
+                |word: &OsStr| format!("'{}'", word.to_string_lossy().replace('\'', r"'\''"));
+            let mut line = quote(OsStr::new(BIN));
+            for arg in &self.args {
+                line.push(' ');
+                line.push_str(&quote(arg));
+            }
+            line
         }
 
         /// Starts the run with standard output and error piped, and standard
