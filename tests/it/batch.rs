@@ -4,33 +4,24 @@
 //! million lines keep memory flat.
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
+
+use crate::support::{Presign, text};
 
 const FROZEN: &str = "2026-01-02T03:04:05Z";
 
-fn command(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_presign"));
-    cmd.args(args)
+/// A batch run with the example keys, in eu-west-2, at the frozen time.
+fn batch(args: &[&str]) -> Presign {
+    Presign::new()
+        .keys()
+        .env("AWS_REGION", "eu-west-2")
+        .args(args)
         .args(["--signing-time", FROZEN])
-        .env_clear()
-        .env("HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env("USERPROFILE", env!("CARGO_TARGET_TMPDIR"))
-        .env("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
-        .env(
-            "AWS_SECRET_ACCESS_KEY",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        )
-        .env("AWS_REGION", "eu-west-2");
-    cmd
 }
 
 fn run(args: &[&str], stdin: &str) -> Output {
-    run_bytes(&mut command(args), stdin.as_bytes().to_vec())
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    batch(args).stdin(stdin).output()
 }
 
 const URIS: [&str; 8] = [
@@ -150,12 +141,7 @@ fn bad_and_empty_lines() {
 
     let invalid_utf8 = run(&["--from", "-"], "s3://bucket/\u{fffd}ok\n");
     assert!(invalid_utf8.status.success());
-    let mut child = command(&["--from", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = batch(&["--from", "-"]).spawn();
     child
         .stdin
         .take()
@@ -200,11 +186,7 @@ fn missing_from_file_is_a_usage_error() {
 
 #[test]
 fn output_streams_before_input_ends() {
-    let mut child = command(&["--from", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = batch(&["--from", "-"]).spawn();
     let mut input = child.stdin.take().unwrap();
     input.write_all(b"s3://bucket/first\n").unwrap();
     input.flush().unwrap();
@@ -234,12 +216,7 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 #[test]
 fn a_million_lines_keep_memory_flat() {
     const LINES: usize = 1_000_000;
-    let mut child = command(&["--from", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = batch(&["--from", "-"]).spawn();
     let pid = child.id();
     let mut input = child.stdin.take().unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -282,23 +259,6 @@ fn a_million_lines_keep_memory_flat() {
     }
 }
 
-/// Runs `args` with `input` (bytes) on standard input.
-fn run_bytes(cmd: &mut Command, input: Vec<u8>) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
-}
-
 /// A 1 MiB line is reported with its number and skipped, and the line after
 /// it still signs; the reader holds at most 64 KiB of it (the memory figures
 /// for a 1 GB line are in the commit that bounded it).
@@ -311,11 +271,10 @@ fn over_long_from_line_is_skipped_with_bounded_memory() {
     let file = dir.path().join("list.txt");
     std::fs::write(&file, &input).unwrap();
     for out in [
-        run_bytes(&mut command(&["--from", "-"]), input.clone()),
-        run_bytes(
-            &mut command(&["--from", file.to_str().unwrap()]),
-            Vec::new(),
-        ),
+        batch(&["--from", "-"]).stdin(input.clone()).output(),
+        batch(&["--from", file.to_str().unwrap()])
+            .stdin("")
+            .output(),
     ] {
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(252), "{stderr}");
@@ -362,10 +321,9 @@ fn from_directory_is_a_clear_error() {
 
 #[test]
 fn invalid_utf8_from_line_is_reported_and_skipped() {
-    let out = run_bytes(
-        &mut command(&["--from", "-"]),
-        b"s3://bucket/one\ns3://bucket/\xff\xfe\ns3://bucket/two\n".to_vec(),
-    );
+    let out = batch(&["--from", "-"])
+        .stdin(b"s3://bucket/one\ns3://bucket/\xff\xfe\ns3://bucket/two\n".to_vec())
+        .output();
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(252), "{stderr}");
     assert_eq!(
@@ -382,10 +340,11 @@ fn invalid_utf8_from_line_is_reported_and_skipped() {
 fn missing_credentials_are_reported_once_in_batch() {
     let input = "s3://bucket/a\ns3://bucket/b\ns3://bucket/c\n";
     for args in [&["--from", "-"][..], &["s3://bucket/x", "s3://bucket/y"]] {
-        let mut cmd = command(args);
-        cmd.env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY");
-        let out = run_bytes(&mut cmd, input.as_bytes().to_vec());
+        let out = batch(args)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .stdin(input)
+            .output();
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(253), "{stderr}");
         assert!(out.stdout.is_empty());
@@ -403,12 +362,7 @@ fn earlier_failure_status_survives_broken_pipe() {
     for i in 0..20_000 {
         input.push_str(&format!("s3://bucket/key-{i}\n"));
     }
-    let mut child = command(&["--from", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = batch(&["--from", "-"]).spawn();
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(input.as_bytes());

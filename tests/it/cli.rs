@@ -8,11 +8,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::support::{AK, Presign, SECRET, fixture, text};
+use crate::support::{AK, Presign, SECRET, fixture, libfaketime, text};
 
 const FROZEN_RFC3339: &str = "2026-01-02T03:04:05Z";
 const FROZEN_FAKETIME: &str = "2026-01-02 03:04:05";
-const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
 const TOKEN: &str = "IQoJb3JpZ2luX2VjEPr-session-token-secret";
 
@@ -127,25 +126,10 @@ fn every_rulebook_run_matches() {
 /// `PRESIGN_FAKETIME=required`, so there this cannot be skipped.
 #[test]
 fn every_aws_cli_vector_matches_verbatim_under_a_frozen_clock() {
-    if !Path::new(FAKETIME_LIB).exists() {
-        assert_ne!(
-            std::env::var("PRESIGN_FAKETIME").as_deref(),
-            Ok("required"),
-            "libfaketime is required but {FAKETIME_LIB} is missing (apt-get install faketime)"
-        );
-        // Past libtest's capture, so that a plain `cargo test` shows it.
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: {FAKETIME_LIB} is not installed (apt-get install faketime)"
-        );
+    if !libfaketime() {
         return;
     }
-    check_all_vectors("cli.json", |run| {
-        run.env("LD_PRELOAD", FAKETIME_LIB)
-            .env("FAKETIME", FROZEN_FAKETIME)
-            .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
-    });
+    check_all_vectors("cli.json", |run| run.under_faketime(FROZEN_FAKETIME));
 }
 
 /// A bad-input case: what runs, the status it must end with and a stable

@@ -2,8 +2,7 @@
 //! right secret and only with it; the URLs recorded from AWS CLI and botocore
 //! verify too; garbage is a clear error.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use presign::CustomEndpoint;
 use presign::Inspected;
@@ -12,38 +11,23 @@ use proptest::prelude::*;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+use crate::support::{Presign, SECRET, fixture};
 
-fn fixture(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Runs `presign ARGS` in a HOME holding `files`, with only `env`.
+/// Runs `presign ARGS` in a HOME holding `files`, with `env` (`{HOME}`
+/// filled in in both).
 fn presign(
     args: &[&str],
     env: &serde_json::Map<String, Value>,
     files: Option<&serde_json::Map<String, Value>>,
 ) -> Output {
-    let home = tempfile::tempdir().unwrap();
-    let home_text = home.path().display().to_string();
+    let mut run = Presign::new().args(args);
     for (rel, body) in files.into_iter().flatten() {
-        let path = home.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, body.as_str().unwrap().replace("{HOME}", &home_text)).unwrap();
+        run = run.file(rel, body.as_str().unwrap());
     }
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_presign"));
-    cmd.args(args)
-        .env_clear()
-        .env("HOME", home.path())
-        .env("USERPROFILE", home.path())
-        .env("AWS_EC2_METADATA_DISABLED", "true");
     for (k, v) in env {
-        cmd.env(k, v.as_str().unwrap().replace("{HOME}", &home_text));
+        run = run.env(k, v.as_str().unwrap());
     }
-    cmd.output().unwrap()
+    run.output()
 }
 
 fn verdict(out: &Output) -> Value {
@@ -131,22 +115,10 @@ fn a_fresh_url_is_valid_and_exits_zero() {
         assert!(text.contains(part), "{part:?} in\n{text}");
     }
     // Another URL on stdin, one of them broken.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_presign"))
+    let out = Presign::new()
         .args(["inspect", "-", "--output", "json"])
-        .env_clear()
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{}\nhttps://x/y\n", url.trim()).as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        .stdin(format!("{}\nhttps://x/y\n", url.trim()))
+        .output();
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: not a presigned URL"));
     assert_eq!(out.status.code(), Some(252));
@@ -291,7 +263,6 @@ proptest! {
 #[cfg(unix)]
 #[test]
 fn credentials_are_resolved_once_per_run() {
-    use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
     let home = tempfile::tempdir().unwrap();
     let script = home.path().join("creds");
@@ -315,23 +286,11 @@ fn credentials_are_resolved_once_per_run() {
     )
     .unwrap();
     let run = |args: &[&str], input: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_presign"))
-            .args(args)
-            .env_clear()
-            .env("HOME", home.path())
+        Presign::at_home(home.path())
             .env("PATH", "/usr/bin:/bin")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+            .args(args)
+            .stdin(input)
+            .output()
     };
     let urls = run(
         &["--from", "-"],
@@ -870,22 +829,11 @@ fn inspect_stdin_skips_over_long_and_non_utf8_lines_by_number() {
     input.extend_from_slice(b"\n\xff\xfe\n");
     input.extend_from_slice(url.as_bytes());
     input.push(b'\n');
-    let mut child = Command::new(env!("CARGO_BIN_EXE_presign"))
-        .args(["inspect", "-", "--verify"])
-        .env_clear()
+    let out = Presign::new()
         .envs(env.iter().map(|(k, v)| (k, v.as_str().unwrap())))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        use std::io::Write;
-        stdin.write_all(&input).unwrap();
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
+        .args(["inspect", "-", "--verify"])
+        .stdin(input)
+        .output();
     let (text, err) = (stdout(&out), String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         text.matches("verification:   valid for GET").count(),

@@ -5,36 +5,23 @@
 //! the outputs and the usage errors of the new flags.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
+use crate::support::{AK, Presign, SECRET, fixture, text};
+
 const FROZEN: &str = "2026-01-02T03:04:05Z";
-const AK: &str = "AKIAIOSFODNN7EXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let home = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_presign"))
-        .args(args)
-        .env_clear()
-        .env("HOME", home.path())
-        .env("USERPROFILE", home.path())
-        .envs(env.iter().copied())
-        .output()
-        .unwrap()
+    Presign::new().envs(env.iter().copied()).args(args).output()
 }
 
 fn keys() -> Vec<(&'static str, &'static str)> {
     vec![("AWS_ACCESS_KEY_ID", AK), ("AWS_SECRET_ACCESS_KEY", SECRET)]
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Scheme, host, path and the sorted, decoded query pairs.
@@ -132,29 +119,14 @@ fn every_botocore_sigv2_vector_matches() {
 
 #[test]
 fn sigv2_from_the_profile_and_beyond_a_week() {
-    let home = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
-    std::fs::write(
-        home.path().join(".aws/config"),
-        "[default]\ns3 =\n    signature_version = s3\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_presign"))
-        .args([
-            "s3://bucket/key.txt",
-            "--region",
-            "us-east-1",
-            "--signing-time",
-            FROZEN,
-            "--expires-in",
-            "1209600",
-        ])
-        .env_clear()
-        .env("HOME", home.path())
-        .env("USERPROFILE", home.path())
-        .envs(keys())
-        .output()
-        .unwrap();
+    let run = Presign::new()
+        .file(
+            ".aws/config",
+            "[default]\ns3 =\n    signature_version = s3\n",
+        )
+        .keys()
+        .args(["s3://bucket/key.txt", "--region", "us-east-1"]);
+    let out = run.output_with(&["--signing-time", FROZEN, "--expires-in", "1209600"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let url = text(&out.stdout);
     assert!(
@@ -170,19 +142,7 @@ fn sigv2_from_the_profile_and_beyond_a_week() {
     );
     assert!(text(&out.stderr).contains("outlives a week"));
     // The flag beats the profile.
-    let out = Command::new(env!("CARGO_BIN_EXE_presign"))
-        .args([
-            "s3://bucket/key.txt",
-            "--region",
-            "us-east-1",
-            "--signature-version",
-            "s3v4",
-        ])
-        .env_clear()
-        .env("HOME", home.path())
-        .envs(keys())
-        .output()
-        .unwrap();
+    let out = run.output_with(&["--signature-version", "s3v4"]);
     assert!(text(&out.stdout).contains("X-Amz-Signature="));
 }
 
@@ -192,18 +152,13 @@ fn sigv2_from_the_profile_and_beyond_a_week() {
 #[test]
 fn us_east_1_regional_endpoint_moves_sigv2_urls_alone() {
     let url = |config: &str, env: &[(&str, &str)], args: &[&str]| {
-        let home = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(home.path().join(".aws")).unwrap();
-        std::fs::write(home.path().join(".aws/config"), config).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_presign"))
+        let out = Presign::new()
+            .file(".aws/config", config)
+            .keys()
+            .envs(env.iter().copied())
             .args(["s3://bucket/k", "--region", "us-east-1"])
             .args(args)
-            .env_clear()
-            .env("HOME", home.path())
-            .envs(keys())
-            .envs(env.iter().copied())
-            .output()
-            .unwrap();
+            .output();
         (out.status.code(), text(&out.stdout), text(&out.stderr))
     };
     let v2 = ["--signature-version", "s3"];
@@ -309,10 +264,7 @@ fn sigv2_signs_headers_and_subresources() {
 }
 
 fn check_fixture(name: &str, at_least: usize) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    let data: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let data = fixture(name);
     let cases = data["vectors"].as_array().unwrap();
     assert!(cases.len() >= at_least);
     let mut failures = Vec::new();

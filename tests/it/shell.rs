@@ -1,23 +1,13 @@
 //! Completion scripts and man pages come from the same clap definition as
 //! the parser; these tests make sure every flag of every mode reaches them.
 
-use std::process::Command;
-
 use clap::{CommandFactory, Parser};
 use presign::cli::args::Cli;
 
+use crate::support::Presign;
+
 fn presign(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_presign"))
-        .args(args)
-        .env_clear()
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    Presign::new().args(args).ok()
 }
 
 /// Every long flag of the command and of its subcommands (but help/version).
@@ -86,14 +76,10 @@ fn man_pages_generate_and_mention_every_flag() {
 
 /// `presign --help` with the terminal `columns` wide.
 fn help_at(columns: usize) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_presign"))
+    Presign::new()
+        .env("COLUMNS", &columns.to_string())
         .arg("--help")
-        .env_clear()
-        .env("COLUMNS", columns.to_string())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
+        .ok()
 }
 
 /// The `presign ...` example lines of a text (after its `Examples:` or

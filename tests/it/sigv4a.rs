@@ -8,130 +8,27 @@
 //! statuses, every mode that takes these ARNs, batches signed on every core,
 //! and `inspect`.
 
-use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-const AK: &str = "AKIAIOSFODNN7EXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+use crate::support::{AK, Presign, SECRET, fixture, libfaketime, text};
+
 const FROZEN: &str = "2026-01-02T03:04:05Z";
-const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 const MRAP: &str = "arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap";
 const OUTPOST: &str =
     "arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-01234567890123456/accesspoint/myap";
 const MRAP_HOST: &str = "mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com";
 
-fn fixture(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+/// A run at the frozen time.
+fn run() -> Presign {
+    Presign::new().env("PRESIGN_NOW", FROZEN)
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// One run of the binary in a throw-away HOME, with only the environment
-/// given (instance metadata off: nothing leaves the machine).
-struct Run {
-    home: tempfile::TempDir,
-    env: BTreeMap<String, String>,
-    args: Vec<String>,
-    stdin: Vec<u8>,
-}
-
-impl Run {
-    fn new() -> Self {
-        let home = tempfile::tempdir().unwrap();
-        let mut env = BTreeMap::new();
-        for name in ["HOME", "USERPROFILE"] {
-            env.insert(name.to_owned(), home.path().display().to_string());
-        }
-        env.insert("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned());
-        env.insert("PRESIGN_NOW".to_owned(), FROZEN.to_owned());
-        Run {
-            home,
-            env,
-            args: Vec::new(),
-            stdin: Vec::new(),
-        }
-    }
-
-    fn keys() -> Self {
-        Run::new()
-            .env("AWS_ACCESS_KEY_ID", AK)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET)
-    }
-
-    fn env(mut self, name: &str, value: &str) -> Self {
-        self.env.insert(name.to_owned(), value.to_owned());
-        self
-    }
-
-    fn unset(mut self, name: &str) -> Self {
-        self.env.remove(name);
-        self
-    }
-
-    fn file(self, rel: &str, body: &str) -> Self {
-        let path = self.home.path().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, body).unwrap();
-        self
-    }
-
-    fn config(self, body: &str) -> Self {
-        self.file(".aws/config", body)
-    }
-
-    fn args<S: AsRef<str>>(mut self, args: &[S]) -> Self {
-        self.args.extend(args.iter().map(|a| a.as_ref().to_owned()));
-        self
-    }
-
-    fn stdin(mut self, bytes: &[u8]) -> Self {
-        self.stdin = bytes.to_vec();
-        self
-    }
-
-    fn output(&self) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_presign"))
-            .args(&self.args)
-            .env_clear()
-            .envs(&self.env)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let bytes = self.stdin.clone();
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(&bytes);
-        });
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap();
-        out
-    }
-
-    /// The run's stdout, which must be a success.
-    fn ok(&self) -> String {
-        let out = self.output();
-        assert!(
-            out.status.success(),
-            "{:?} failed: {}",
-            self.args,
-            text(&out.stderr)
-        );
-        text(&out.stdout)
-    }
+/// A run at the frozen time with the example keys.
+fn keyed() -> Presign {
+    run().keys()
 }
 
 // ---------------------------------------------------------------------------
@@ -239,8 +136,8 @@ fn urls(stdout: &str) -> Vec<&str> {
 // ---------------------------------------------------------------------------
 // The recorded AWS CLI v2 runs
 
-fn vector_run(case: &Value) -> Run {
-    let mut run = Run::new();
+fn vector_run(case: &Value) -> Presign {
+    let mut run = run();
     for (rel, body) in case["files"].as_object().unwrap() {
         run = run.file(rel, body.as_str().unwrap());
     }
@@ -256,7 +153,7 @@ fn vector_run(case: &Value) -> Run {
     run.args(&args)
 }
 
-fn check_vectors(how: impl Fn(Run) -> Run) {
+fn check_vectors(how: impl Fn(Presign) -> Presign) {
     let data = fixture("sigv4a.json");
     let cases = data["vectors"].as_array().unwrap();
     assert_eq!(cases.len(), 3);
@@ -296,29 +193,18 @@ fn every_sigv4a_vector_matches_but_the_signature_which_verifies_independently() 
 /// requires it with `PRESIGN_FAKETIME=required`).
 #[test]
 fn every_sigv4a_vector_matches_under_a_frozen_clock() {
-    if !Path::new(FAKETIME_LIB).exists() {
-        assert_ne!(
-            std::env::var("PRESIGN_FAKETIME").as_deref(),
-            Ok("required"),
-            "libfaketime is required but {FAKETIME_LIB} is missing (apt-get install faketime)"
-        );
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped: {FAKETIME_LIB} is not installed (apt-get install faketime)"
-        );
+    if !libfaketime() {
         return;
     }
     check_vectors(|run| {
-        run.unset("PRESIGN_NOW")
-            .env("LD_PRELOAD", FAKETIME_LIB)
-            .env("FAKETIME", "2026-01-02 03:04:05")
-            .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        run.env_remove("PRESIGN_NOW")
+            .under_faketime("2026-01-02 03:04:05")
     });
 }
 
 #[test]
 fn signatures_are_reproducible_at_a_signing_time() {
-    let run = Run::keys().args(&[&format!("s3://{MRAP}/k"), "--signing-time", FROZEN]);
+    let run = keyed().args(&[&format!("s3://{MRAP}/k"), "--signing-time", FROZEN]);
     let first = run.ok();
     assert_eq!(first, run.ok());
     assert!(first.contains("X-Amz-Date=20260102T030405Z&"), "{first}");
@@ -484,7 +370,7 @@ fn the_test_suites_query_cases_stage_by_stage() {
 // Refusals, with AWS CLI v2's exit statuses
 
 /// A case: the run, its status and a stable part of its one-line message.
-fn refused(name: &str, run: Run, status: i32, says: &str) {
+fn refused(name: &str, run: Presign, status: i32, says: &str) {
     let out = run.output();
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(status), "{name}: {stderr}");
@@ -495,12 +381,12 @@ fn refused(name: &str, run: Run, status: i32, says: &str) {
     assert!(!stderr.contains(SECRET), "{name}");
 }
 
-fn mrap() -> Run {
-    Run::keys().args(&[format!("s3://{MRAP}/key.txt")])
+fn mrap() -> Presign {
+    keyed().args(&[format!("s3://{MRAP}/key.txt")])
 }
 
-fn outpost() -> Run {
-    Run::keys().args(&[format!("s3://{OUTPOST}/key.txt")])
+fn outpost() -> Presign {
+    keyed().args(&[format!("s3://{OUTPOST}/key.txt")])
 }
 
 #[test]
@@ -520,14 +406,14 @@ fn multi_region_access_point_refusals() {
     );
     refused(
         "accelerate",
-        mrap().config(accelerate),
+        mrap().file(".aws/config", accelerate),
         255,
         "S3 MRAP does not support S3 Accelerate",
     );
     refused(
         "accelerate and FIPS: the rule set's first check",
         mrap()
-            .config(accelerate)
+            .file(".aws/config", accelerate)
             .env("AWS_USE_FIPS_ENDPOINT", "true"),
         255,
         "Accelerate cannot be used with FIPS",
@@ -535,7 +421,7 @@ fn multi_region_access_point_refusals() {
     refused(
         "accelerate and a custom endpoint",
         mrap()
-            .config(accelerate)
+            .file(".aws/config", accelerate)
             .args(&["--endpoint-url", "https://s3.example.com"]),
         255,
         "A custom endpoint cannot be combined with S3 Accelerate",
@@ -548,7 +434,7 @@ fn multi_region_access_point_refusals() {
     );
     refused(
         "partition of the ARN",
-        Run::keys().args(&[
+        keyed().args(&[
             "s3://arn:aws-cn:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap/k",
             "--region",
             "eu-west-2",
@@ -564,7 +450,10 @@ fn multi_region_access_point_refusals() {
     );
     refused(
         "s3 = s3_disable_multiregion_access_points",
-        mrap().config("[default]\ns3 =\n    s3_disable_multiregion_access_points = true\n"),
+        mrap().file(
+            ".aws/config",
+            "[default]\ns3 =\n    s3_disable_multiregion_access_points = true\n",
+        ),
         255,
         "Multi-Region Access Point ARNs are disabled",
     );
@@ -576,25 +465,28 @@ fn multi_region_access_point_refusals() {
     );
     refused(
         "SigV2 from the profile",
-        mrap().config("[default]\ns3 =\n    signature_version = s3\n"),
+        mrap().file(
+            ".aws/config",
+            "[default]\ns3 =\n    signature_version = s3\n",
+        ),
         252,
         "need SigV4A",
     );
     refused(
         "an alias that is no host name",
-        Run::keys().args(&["s3://arn:aws:s3::123456789012:accesspoint/-bad.mrap/k"]),
+        keyed().args(&["s3://arn:aws:s3::123456789012:accesspoint/-bad.mrap/k"]),
         255,
         "Invalid Access Point Name",
     );
     refused(
         "a POST form",
-        Run::keys().args(&["post", &format!("s3://{MRAP}/uploads/${{filename}}")]),
+        keyed().args(&["post", &format!("s3://{MRAP}/uploads/${{filename}}")]),
         255,
         "POST policies",
     );
     refused(
         "no credentials",
-        Run::new().args(&[format!("s3://{MRAP}/key.txt")]),
+        run().args(&[format!("s3://{MRAP}/key.txt")]),
         253,
         "unable to locate credentials",
     );
@@ -611,11 +503,14 @@ fn multi_region_settings_aws_cli_v2_does_not_read_change_nothing() {
         "[default]\ns3_disable_multiregion_access_points = true\n",
         "[default]\ns3 =\n    disable_multiregion_access_points = true\n",
     ] {
-        assert_eq!(mrap().config(config).ok(), plain, "{config}");
+        assert_eq!(mrap().file(".aws/config", config).ok(), plain, "{config}");
     }
     let off = mrap()
         .env("AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS", "false")
-        .config("[default]\ns3 =\n    s3_disable_multiregion_access_points = true\n");
+        .file(
+            ".aws/config",
+            "[default]\ns3 =\n    s3_disable_multiregion_access_points = true\n",
+        );
     assert_eq!(off.ok(), plain);
 }
 
@@ -659,7 +554,10 @@ fn outposts_access_point_refusals() {
     );
     refused(
         "accelerate",
-        outpost().config("[default]\ns3 =\n    use_accelerate_endpoint = true\n"),
+        outpost().file(
+            ".aws/config",
+            "[default]\ns3 =\n    use_accelerate_endpoint = true\n",
+        ),
         255,
         "S3 Outposts does not support S3 Accelerate",
     );
@@ -679,7 +577,7 @@ fn outposts_access_point_refusals() {
     );
     refused(
         "an outpost id that is no host label",
-        Run::keys().args(&[
+        keyed().args(&[
             "s3://arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-/accesspoint/myap/k",
         ]),
         252,
@@ -687,8 +585,7 @@ fn outposts_access_point_refusals() {
     );
     refused(
         "an Outposts bucket ARN",
-        Run::keys()
-            .args(&["s3://arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-1/bucket/b/k"]),
+        keyed().args(&["s3://arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-1/bucket/b/k"]),
         252,
         "Outpost Bucket ARNs",
     );
@@ -700,7 +597,7 @@ fn outposts_access_point_refusals() {
     );
     refused(
         "a POST form",
-        Run::keys().args(&["post", &format!("s3://{OUTPOST}/k")]),
+        keyed().args(&["post", &format!("s3://{OUTPOST}/k")]),
         255,
         "POST policies",
     );
@@ -722,7 +619,7 @@ fn outposts_with_a_custom_endpoint_keep_its_authority_only() {
     );
     assert!(url.contains("%2Fs3-outposts%2Faws4_request&"), "{url}");
     // The host signed is the one in the URL, port included.
-    let out = Run::keys()
+    let out = keyed()
         .args(&["inspect", url.trim_end(), "--verify"])
         .output();
     assert!(
@@ -802,7 +699,7 @@ fn uploads_headers_overrides_and_parameters_are_signed() {
     ];
     for target in [MRAP, OUTPOST] {
         for (args, method, headers, parts) in &cases {
-            let url = Run::keys()
+            let url = keyed()
                 .args(&[format!("s3://{target}/dir/a b.png")])
                 .args(args)
                 .ok();
@@ -817,7 +714,7 @@ fn uploads_headers_overrides_and_parameters_are_signed() {
         }
     }
     // A bucket-level request (no key) with a query.
-    let url = Run::keys()
+    let url = keyed()
         .args(&[format!("s3://{MRAP}")])
         .args(&["--param", "list-type=2", "--param", "prefix=logs/"])
         .ok();
@@ -907,7 +804,7 @@ fn json_and_curl_outputs_carry_the_sigv4a_url() {
 
 #[test]
 fn no_sign_request_prints_the_bare_global_url() {
-    let url = Run::new()
+    let url = run()
         .args(&[format!("s3://{MRAP}/key.txt")])
         .args(&["--no-sign-request"])
         .ok();
@@ -933,7 +830,7 @@ fn batches_sign_on_every_core_in_input_order() {
         }
     }
     let run = |extra: &[&str]| {
-        Run::keys()
+        keyed()
             .env("AWS_REGION", "eu-west-2")
             .args(&["--from", "-"])
             .args(extra)
@@ -981,7 +878,7 @@ fn fail_fast_stops_a_queued_batch_at_the_first_bad_line() {
     for i in 0..300 {
         input.push_str(&format!("s3://{MRAP}/after-{i}\n"));
     }
-    let out = Run::keys()
+    let out = keyed()
         .args(&["--from", "-", "--fail-fast", "--format", "json"])
         .stdin(input.as_bytes())
         .output();
@@ -998,9 +895,7 @@ fn fail_fast_stops_a_queued_batch_at_the_first_bad_line() {
 
 #[test]
 fn arguments_and_bare_keys_with_bucket_take_arns_too() {
-    let out = Run::keys()
-        .args(&["--bucket", MRAP, "a.txt", "b/c.txt"])
-        .ok();
+    let out = keyed().args(&["--bucket", MRAP, "a.txt", "b/c.txt"]).ok();
     let lines = urls(&out);
     assert_eq!(lines.len(), 2);
     assert!(lines[0].starts_with(&format!("https://{MRAP_HOST}/a.txt?")));
@@ -1017,7 +912,7 @@ fn arguments_and_bare_keys_with_bucket_take_arns_too() {
 fn inspect_names_the_kind_and_region_set_and_verifies_with_the_derived_key() {
     let url = mrap().args(&["--expires-in", "600"]).ok();
     let url = url.trim_end();
-    let out = Run::keys().args(&["inspect", url, "--verify"]).output();
+    let out = keyed().args(&["inspect", url, "--verify"]).output();
     let shown = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{shown}");
     for part in [
@@ -1032,7 +927,7 @@ fn inspect_names_the_kind_and_region_set_and_verifies_with_the_derived_key() {
         assert!(shown.contains(part), "{part:?} in\n{shown}");
     }
     let doc: Value = serde_json::from_str(&text(
-        &Run::keys()
+        &keyed()
             .args(&["inspect", url, "--verify", "--format", "json"])
             .output()
             .stdout,
@@ -1045,7 +940,7 @@ fn inspect_names_the_kind_and_region_set_and_verifies_with_the_derived_key() {
     assert_eq!(doc["verification"]["valid"], true);
 
     // Another secret, another path or another method: invalid, status 1.
-    let other = Run::new()
+    let other = run()
         .env("AWS_ACCESS_KEY_ID", AK)
         .env("AWS_SECRET_ACCESS_KEY", "another-secret")
         .args(&["inspect", url, "--verify"])
@@ -1053,9 +948,9 @@ fn inspect_names_the_kind_and_region_set_and_verifies_with_the_derived_key() {
     assert_eq!(other.status.code(), Some(1));
     assert!(text(&other.stdout).contains("verification:   INVALID for GET"));
     let moved = url.replacen("/key.txt", "/key.txu", 1);
-    let out = Run::keys().args(&["inspect", &moved, "--verify"]).output();
+    let out = keyed().args(&["inspect", &moved, "--verify"]).output();
     assert_eq!(out.status.code(), Some(1));
-    let put = Run::keys()
+    let put = keyed()
         .args(&["inspect", url, "--verify", "--method", "PUT"])
         .output();
     assert_eq!(put.status.code(), Some(1));
@@ -1072,7 +967,7 @@ fn inspect_names_the_kind_and_region_set_and_verifies_with_the_derived_key() {
         .unwrap()
         .trim_end()
         .to_owned();
-    let out = Run::keys()
+    let out = keyed()
         .env("PRESIGN_NOW", "2026-01-02T03:30:00Z")
         .args(&["inspect", &recorded, "--verify"])
         .output();
@@ -1110,7 +1005,7 @@ fn inspect_refuses_a_broken_sigv4a_url() {
         ),
         (format!("{url}zz"), "DER ECDSA signature"),
     ] {
-        refused(says, Run::keys().args(&["inspect", &bad]), 252, says);
+        refused(says, keyed().args(&["inspect", &bad]), 252, says);
     }
 }
 

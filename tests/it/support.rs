@@ -25,6 +25,31 @@ pub fn fixture(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// libfaketime, which freezes the clock of the binary as AWS CLI v2's
+/// reference runs were recorded.
+pub const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+/// Whether libfaketime is installed. Where it is not, this says so on the
+/// real stderr (past libtest's capture, so a plain `cargo test` shows the
+/// skip), and fails the test when `PRESIGN_FAKETIME=required` (as `.ci/run`
+/// sets it).
+pub fn libfaketime() -> bool {
+    if Path::new(FAKETIME_LIB).exists() {
+        return true;
+    }
+    assert_ne!(
+        std::env::var("PRESIGN_FAKETIME").as_deref(),
+        Ok("required"),
+        "libfaketime is required but {FAKETIME_LIB} is missing (apt-get install faketime)"
+    );
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: {FAKETIME_LIB} is not installed (apt-get install faketime)"
+    );
+    false
+}
+
 /// Bytes as text, for messages and comparisons.
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -183,6 +208,14 @@ mod binary {
                 .env("AWS_SECRET_ACCESS_KEY", SECRET)
         }
 
+        /// Freezes the binary's clock at `utc` (`YYYY-MM-DD HH:MM:SS`) with
+        /// libfaketime (see [`libfaketime`]).
+        pub fn under_faketime(self, utc: &str) -> Self {
+            self.env("LD_PRELOAD", FAKETIME_LIB)
+                .env("FAKETIME", utc)
+                .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        }
+
         /// Adds one argument.
         pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
             self.args.push(arg.as_ref().to_owned());
@@ -273,18 +306,30 @@ mod binary {
             line
         }
 
-        /// Starts the run with standard output and error piped, and standard
-        /// input piped when [`Presign::stdin`] gave it (written by the
-        /// caller, or by [`Presign::output`]).
+        /// Starts the run with its standard input, output and error piped,
+        /// for a test that talks to it as it runs ([`Presign::stdin`] is not
+        /// written: the test writes what it wants).
         pub fn spawn(&self) -> Child {
             let mut command = self.command();
-            command.stdout(Stdio::piped()).stderr(Stdio::piped());
-            if self.stdin.is_some() {
-                command.stdin(Stdio::piped());
-            }
+            command
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
             command
                 .spawn()
                 .unwrap_or_else(|e| panic!("cannot start {BIN}: {e}"))
+        }
+
+        /// The standard output of a run that must succeed.
+        pub fn ok(&self) -> String {
+            let out = self.output();
+            assert!(
+                out.status.success(),
+                "{:?} failed: {}",
+                self.args,
+                text(&out.stderr)
+            );
+            text(&out.stdout)
         }
 
         /// Runs to the end and returns what it printed.
