@@ -15,7 +15,7 @@
 # them. A crash stops that target, is saved in fuzz/artifacts/TARGET/, and
 # makes this script exit 1 after the other targets have run. To keep a crash
 # as a regression, copy it to fuzz/regressions/TARGET/ (cargo test replays
-# that folder through tests/properties.rs).
+# that folder through tests/it/properties.rs).
 set -euo pipefail
 
 cd "$(dirname "$0")/../fuzz"

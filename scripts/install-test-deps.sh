@@ -6,7 +6,7 @@
 #    $PRESIGN_E2E_ROOT, default ~/.cache/presign-e2e; Garage takes ~10 minutes);
 #  - check-jsonschema (PyPI), for the GitHub workflow files;
 #  - moto's server (PyPI moto[server], pinned), the real STS that
-#    tests/sts_moto.rs assumes roles through.
+#    tests/it/sts_moto.rs assumes roles through.
 # Safe to run again: whatever is already there is kept.
 set -euo pipefail
 
@@ -65,7 +65,7 @@ if [ ! -x "$root/bin/check-jsonschema" ]; then
   ln -sf "$root/venv/bin/check-jsonschema" "$root/bin/check-jsonschema"
 fi
 # moto's server, in a venv of its own at a pinned version (the STS answers
-# and signature checks of tests/sts_moto.rs are moto's), linked into
+# and signature checks of tests/it/sts_moto.rs are moto's), linked into
 # $root/bin where the test looks first.
 moto_version=5.2.5
 if ! "$root/moto-venv/bin/python" -c "import sys, moto; sys.exit(moto.__version__ != '$moto_version')" 2>/dev/null; then

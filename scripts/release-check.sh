@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What publishing the library needs, beyond the test suite (`cargo test`
-# checks the dependency tree and the package list itself, tests/package.rs):
+# checks the dependency tree and the package list itself, tests/it/package.rs):
 #
 #   - the library's own tests without the default features (no CLI, no HTTP);
 #   - the docs as docs.rs builds them (all features), with no warning and

@@ -1,7 +1,7 @@
 //! The invariants the fuzz targets assert, one public function per target.
 //!
 //! Each function takes the fuzzer's raw bytes and panics when an invariant
-//! breaks; a panic is what libFuzzer records as a crash. `tests/properties.rs`
+//! breaks; a panic is what libFuzzer records as a crash. `tests/it/properties.rs`
 //! compiles this same file (`#[path]`) to replay `fuzz/regressions/` and
 //! `fuzz/seeds/` under `cargo test`, so it uses only crates the main crate
 //! already has (presign, url, hmac, sha2, hex, serde_json, time, p256).

@@ -1,4 +1,4 @@
-//! Invariant checks shared by the fuzz targets and by `tests/properties.rs`,
+//! Invariant checks shared by the fuzz targets and by `tests/it/properties.rs`,
 //! which compiles `checks.rs` directly to replay `fuzz/regressions/`.
 
 pub mod checks;

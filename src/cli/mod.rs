@@ -87,7 +87,7 @@ pub fn main(stdout_closed: bool) -> i32 {
             }
         };
         // A panic on demand, to test the panic hook through the binary
-        // (tests/cli.rs); compiled into debug builds only.
+        // (tests/it/cli.rs); compiled into debug builds only.
         #[cfg(debug_assertions)]
         if std::env::var_os("PRESIGN_TEST_PANIC").is_some() {
             panic!("PRESIGN_TEST_PANIC is set");

@@ -19,7 +19,7 @@
 //!   make the whole file unreadable ("Unable to parse config file").
 //!
 //! The `configparser` crate accepts several of these files silently (see
-//! `tests/configparser_crate.rs`), which is why this module exists.
+//! `tests/it/configparser_crate.rs`), which is why this module exists.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

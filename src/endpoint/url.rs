@@ -3,7 +3,7 @@
 //! `:443`) while the signed `Host` is normalised (botocore `awsrequest` and the S3 endpoint rules,
 //! §6.2). The `url` crate cannot serve here: it rewrites what it parses
 //! (lower-cases the host, drops default ports), which AWS CLI does not; see
-//! `tests/url_crate.rs`.
+//! `tests/it/url_crate.rs`.
 
 /// The parts of a URL, borrowed from the text (the scheme lower-cased).
 #[derive(Debug, Clone, PartialEq, Eq)]

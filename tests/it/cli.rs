@@ -106,7 +106,7 @@ fn at(text: &str) -> time::OffsetDateTime {
 #[test]
 fn every_aws_cli_vector_matches_with_signing_time() {
     check_all_vectors("cli.json", |run| {
-        run.args(&["--signing-time", FROZEN_RFC3339])
+        run.args(["--signing-time", FROZEN_RFC3339])
     });
 }
 
@@ -117,7 +117,7 @@ fn every_aws_cli_vector_matches_with_signing_time() {
 #[test]
 fn every_rulebook_run_matches() {
     check_all_vectors("rulebook.json", |run| {
-        run.args(&["--signing-time", "2023-11-14T22:13:20Z"])
+        run.args(["--signing-time", "2023-11-14T22:13:20Z"])
     });
 }
 
@@ -155,40 +155,40 @@ fn base() -> Presign {
 }
 
 fn obj() -> Presign {
-    base().args(&["s3://bucket/key.txt"])
+    base().args(["s3://bucket/key.txt"])
 }
 
 fn catalogue() -> Vec<Bad> {
     let mut cases = vec![
         bad("no arguments", base(), 252, "S3_URI"),
-        bad("bucket without key", base().args(&["s3://bucket"]), 252, "s3://BUCKET/KEY"),
-        bad("bucket with empty key", base().args(&["s3://bucket/"]), 252, "no object key"),
-        bad("space in bucket", base().args(&["s3://my bucket/k"]), 252, "invalid bucket name"),
-        bad("empty bucket", base().args(&["s3:///k"]), 252, "invalid bucket name"),
-        bad("upper-case scheme", base().args(&["S3://b/k"]), 252, "invalid bucket name"),
-        bad("object lambda arn", base().args(&["s3://arn:aws:s3-object-lambda:us-east-1:123456789012:accesspoint/x/k"]), 252, "Object Lambda"),
-        bad("expiry zero", obj().args(&["--expires-in", "0"]), 252, "604800"),
-        bad("expiry negative", obj().args(&["--expires-in", "-1"]), 252, "604800"),
-        bad("expiry over a week", obj().args(&["--expires-in", "604801"]), 252, "604800"),
-        bad("expiry huge", obj().args(&["--expires-in", "99999999999999999999"]), 252, "604800"),
-        bad("expiry not a number", obj().args(&["--expires-in", "soon"]), 255, "whole seconds"),
-        bad("expiry fraction", obj().args(&["--expires-in=1.5"]), 255, "whole seconds"),
-        bad("unknown flag", obj().args(&["--bogus"]), 252, "--bogus"),
-        bad("flag without value", obj().args(&["--region"]), 252, "--region"),
-        bad("bad signing time", obj().args(&["--signing-time", "yesterday"]), 252, "RFC 3339"),
-        bad("endpoint without scheme", obj().args(&["--endpoint-url", "example.com"]), 252, "scheme is missing"),
-        bad("endpoint ftp scheme", obj().args(&["--endpoint-url", "ftp://example.com"]), 255, "not a valid URI"),
-        bad("endpoint with query", obj().args(&["--endpoint-url", "http://example.com/?a=b"]), 255, "not a valid URI"),
-        bad("endpoint bad port", obj().args(&["--endpoint-url", "http://example.com:99999"]), 255, "not a valid URI"),
-        bad("endpoint underscore host", obj().args(&["--endpoint-url", "http://under_score.example.com"]), 255, "invalid endpoint"),
+        bad("bucket without key", base().args(["s3://bucket"]), 252, "s3://BUCKET/KEY"),
+        bad("bucket with empty key", base().args(["s3://bucket/"]), 252, "no object key"),
+        bad("space in bucket", base().args(["s3://my bucket/k"]), 252, "invalid bucket name"),
+        bad("empty bucket", base().args(["s3:///k"]), 252, "invalid bucket name"),
+        bad("upper-case scheme", base().args(["S3://b/k"]), 252, "invalid bucket name"),
+        bad("object lambda arn", base().args(["s3://arn:aws:s3-object-lambda:us-east-1:123456789012:accesspoint/x/k"]), 252, "Object Lambda"),
+        bad("expiry zero", obj().args(["--expires-in", "0"]), 252, "604800"),
+        bad("expiry negative", obj().args(["--expires-in", "-1"]), 252, "604800"),
+        bad("expiry over a week", obj().args(["--expires-in", "604801"]), 252, "604800"),
+        bad("expiry huge", obj().args(["--expires-in", "99999999999999999999"]), 252, "604800"),
+        bad("expiry not a number", obj().args(["--expires-in", "soon"]), 255, "whole seconds"),
+        bad("expiry fraction", obj().args(["--expires-in=1.5"]), 255, "whole seconds"),
+        bad("unknown flag", obj().args(["--bogus"]), 252, "--bogus"),
+        bad("flag without value", obj().args(["--region"]), 252, "--region"),
+        bad("bad signing time", obj().args(["--signing-time", "yesterday"]), 252, "RFC 3339"),
+        bad("endpoint without scheme", obj().args(["--endpoint-url", "example.com"]), 252, "scheme is missing"),
+        bad("endpoint ftp scheme", obj().args(["--endpoint-url", "ftp://example.com"]), 255, "not a valid URI"),
+        bad("endpoint with query", obj().args(["--endpoint-url", "http://example.com/?a=b"]), 255, "not a valid URI"),
+        bad("endpoint bad port", obj().args(["--endpoint-url", "http://example.com:99999"]), 255, "not a valid URI"),
+        bad("endpoint underscore host", obj().args(["--endpoint-url", "http://under_score.example.com"]), 255, "invalid endpoint"),
         bad("endpoint env host:port", obj().env("AWS_ENDPOINT_URL", "localhost:9000"), 255, "not a valid URI"),
-        bad("region with spaces", obj().args(&["--region", "eu west 2"]), 255, "region"),
-        bad("region all digits", obj().args(&["--region", "123"]), 255, "region"),
+        bad("region with spaces", obj().args(["--region", "eu west 2"]), 255, "region"),
+        bad("region all digits", obj().args(["--region", "123"]), 255, "region"),
         bad("empty AWS_REGION", obj().env("AWS_REGION", ""), 255, "region"),
-        bad("unknown profile flag", obj().args(&["--profile", "nope"]), 255, "(nope) could not be found"),
+        bad("unknown profile flag", obj().args(["--profile", "nope"]), 255, "(nope) could not be found"),
         bad("unknown AWS_PROFILE", obj().env("AWS_PROFILE", "nope"), 255, "(nope) could not be found"),
-        bad("no credentials", Presign::new().args(&["s3://bucket/key.txt"]), 253, "unable to locate credentials"),
-        bad("half env pair", Presign::new().env("AWS_ACCESS_KEY_ID", AK).args(&["s3://b/k"]), 255, "AWS_SECRET_ACCESS_KEY"),
+        bad("no credentials", Presign::new().args(["s3://bucket/key.txt"]), 253, "unable to locate credentials"),
+        bad("half env pair", Presign::new().env("AWS_ACCESS_KEY_ID", AK).args(["s3://b/k"]), 255, "AWS_SECRET_ACCESS_KEY"),
         bad(
             "duplicate section",
             obj().file(".aws/config", "[default]\nregion = eu-west-1\n[default]\nregion = eu-west-2\n"),
@@ -215,7 +215,7 @@ fn catalogue() -> Vec<Bad> {
         bad("missing services section", obj().file(".aws/config", "[default]\nservices = nope\n"), 255, "services section"),
         bad(
             "partial shared credentials",
-            Presign::new().file(".aws/credentials", "[default]\naws_access_key_id = AKIDX\n").args(&["s3://b/k"]),
+            Presign::new().file(".aws/credentials", "[default]\naws_access_key_id = AKIDX\n").args(["s3://b/k"]),
             255,
             "aws_secret_access_key",
         ),
@@ -226,7 +226,7 @@ fn catalogue() -> Vec<Bad> {
                     ".aws/config",
                     "[default]\nregion = eu-west-1\n[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = default\n",
                 )
-                .args(&["s3://b/k", "--profile", "r"]),
+                .args(["s3://b/k", "--profile", "r"]),
             255,
             "source profile \"default\" must have credentials",
         ),
@@ -234,7 +234,7 @@ fn catalogue() -> Vec<Bad> {
             "accelerate with dotted bucket",
             base()
                 .file(".aws/config", "[default]\ns3 =\n  use_accelerate_endpoint = true\n")
-                .args(&["s3://my.bucket/k", "--region", "eu-west-2"]),
+                .args(["s3://my.bucket/k", "--region", "eu-west-2"]),
             255,
             "Path-style addressing cannot be used with S3 Accelerate",
         ),
@@ -242,22 +242,22 @@ fn catalogue() -> Vec<Bad> {
             "accelerate with fips",
             base()
                 .file(".aws/config", "[default]\nuse_fips_endpoint = true\ns3 =\n  use_accelerate_endpoint = true\n")
-                .args(&["s3://bucket/k", "--region", "eu-west-2"]),
+                .args(["s3://bucket/k", "--region", "eu-west-2"]),
             255,
             "Accelerate cannot be used with FIPS",
         ),
-        bad("fips in china", obj().env("AWS_USE_FIPS_ENDPOINT", "true").args(&["--region", "cn-north-1"]), 255, "FIPS"),
+        bad("fips in china", obj().env("AWS_USE_FIPS_ENDPOINT", "true").args(["--region", "cn-north-1"]), 255, "FIPS"),
         bad(
             "accelerate in china",
             base()
                 .file(".aws/config", "[default]\ns3 =\n  use_accelerate_endpoint = true\n")
-                .args(&["s3://bucket/k", "--region", "cn-north-1"]),
+                .args(["s3://bucket/k", "--region", "cn-north-1"]),
             255,
             "S3 Accelerate cannot be used in this region (the aws-cn partition has no S3 Accelerate",
         ),
         bad(
             "dual-stack where AWS models none, even with a custom endpoint",
-            obj().env("AWS_USE_DUALSTACK_ENDPOINT", "true").args(&[
+            obj().env("AWS_USE_DUALSTACK_ENDPOINT", "true").args([
                 "--region",
                 "us-isof-south-1",
                 "--endpoint-url",
@@ -266,11 +266,11 @@ fn catalogue() -> Vec<Bad> {
             255,
             "variant(s) ['dualstack'] (AWS has no dual-stack S3 endpoint in partition aws-iso-f",
         ),
-        bad("endpoint with a fragment", obj().args(&["--endpoint-url", "https://example.com/#frag"]), 255, "#fragment"),
-        bad("endpoint non-numeric port", obj().args(&["--endpoint-url", "http://example.com:http"]), 255, "not a valid URI"),
+        bad("endpoint with a fragment", obj().args(["--endpoint-url", "https://example.com/#frag"]), 255, "#fragment"),
+        bad("endpoint non-numeric port", obj().args(["--endpoint-url", "http://example.com:http"]), 255, "not a valid URI"),
         bad(
             "directory as the credentials file",
-            Presign::new().file("creds-dir/placeholder", "").env("AWS_SHARED_CREDENTIALS_FILE", "{HOME}/creds-dir").args(&["s3://b/k"]),
+            Presign::new().file("creds-dir/placeholder", "").env("AWS_SHARED_CREDENTIALS_FILE", "{HOME}/creds-dir").args(["s3://b/k"]),
             253,
             "unable to locate credentials",
         ),
@@ -278,25 +278,25 @@ fn catalogue() -> Vec<Bad> {
             "missing source_profile",
             Presign::new()
                 .file(".aws/config", "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/x\nsource_profile = nope\n")
-                .args(&["s3://b/k", "--profile", "r"]),
+                .args(["s3://b/k", "--profile", "r"]),
             255,
             "source_profile \"nope\"",
         ),
-        bad("unknown signature version", obj().args(&["--signature-version", "v5"]), 252, "--signature-version"),
+        bad("unknown signature version", obj().args(["--signature-version", "v5"]), 252, "--signature-version"),
         // hardening: time, batch, output, endpoints
-        bad("endpoint with user info", obj().args(&["--endpoint-url", "https://user:pw@minio.example.com"]), 255, "carries user info"),
-        bad("signing time past 9999 in UTC", obj().args(&["--signing-time", "9999-12-31T23:00:00-23:59"]), 252, "outside the years 1970 to 9999"),
-        bad("signing time before 1970 in UTC", obj().args(&["--signing-time", "0000-01-01T00:00:00+23:59"]), 252, "outside the years 1970 to 9999"),
-        bad("URL expiring after 9999", obj().args(&["--signing-time", "9999-12-31T23:00:00Z"]), 252, "would expire after 9999-12-31T23:59:59Z"),
-        bad("post signing time past 9999 in UTC", base().args(&["post", "s3://b/k", "--signing-time", "9999-12-31T23:00:00-23:59"]), 252, "outside the years 1970 to 9999"),
-        bad("post expiring after 9999", base().args(&["post", "s3://b/k", "--signing-time", "9999-12-31T23:30:00Z"]), 252, "would expire after"),
+        bad("endpoint with user info", obj().args(["--endpoint-url", "https://user:pw@minio.example.com"]), 255, "carries user info"),
+        bad("signing time past 9999 in UTC", obj().args(["--signing-time", "9999-12-31T23:00:00-23:59"]), 252, "outside the years 1970 to 9999"),
+        bad("signing time before 1970 in UTC", obj().args(["--signing-time", "0000-01-01T00:00:00+23:59"]), 252, "outside the years 1970 to 9999"),
+        bad("URL expiring after 9999", obj().args(["--signing-time", "9999-12-31T23:00:00Z"]), 252, "would expire after 9999-12-31T23:59:59Z"),
+        bad("post signing time past 9999 in UTC", base().args(["post", "s3://b/k", "--signing-time", "9999-12-31T23:00:00-23:59"]), 252, "outside the years 1970 to 9999"),
+        bad("post expiring after 9999", base().args(["post", "s3://b/k", "--signing-time", "9999-12-31T23:30:00Z"]), 252, "would expire after"),
         bad("bad PRESIGN_NOW", obj().env("PRESIGN_NOW", "tomorrow"), 252, "PRESIGN_NOW"),
         bad(
             "--from a directory",
             {
                 let run = base().file("d/x", "");
                 let dir = run.home().join("d").display().to_string();
-                run.args(&["--from", &dir])
+                run.args(["--from", &dir])
             },
             252,
             "is a directory",
@@ -310,7 +310,7 @@ fn catalogue() -> Vec<Bad> {
                     ".aws/config",
                     "[default]\ncredential_process = \"{HOME}/bin/creds\"\n",
                 )
-                .args(&["s3://bucket/key.txt"])
+                .args(["s3://bucket/key.txt"])
         };
         let doc = |extra: &str| {
             format!(
@@ -364,7 +364,7 @@ fn catalogue() -> Vec<Bad> {
             ),
             bad(
                 "credentials outlive-check under --strict",
-                process(&doc(", \"Expiration\": \"2999-01-01T00:30:00Z\"")).args(&[
+                process(&doc(", \"Expiration\": \"2999-01-01T00:30:00Z\"")).args([
                     "--signing-time",
                     "2999-01-01T00:00:00Z",
                     "--strict",
@@ -484,7 +484,7 @@ fn bad_input_catalogue() {
 
 #[test]
 fn url_goes_to_stdout_alone_with_one_newline() {
-    let out = obj().args(&["--region", "eu-west-2"]).output();
+    let out = obj().args(["--region", "eu-west-2"]).output();
     assert!(out.status.success());
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with(
@@ -496,7 +496,7 @@ fn url_goes_to_stdout_alone_with_one_newline() {
 
 #[test]
 fn debug_shows_the_trail_and_the_signed_texts_but_no_secret() {
-    let out = obj().args(&["--region", "eu-west-2", "--debug"]).output();
+    let out = obj().args(["--region", "eu-west-2", "--debug"]).output();
     assert!(out.status.success());
     let stderr = text(&out.stderr);
     for part in [
@@ -519,10 +519,10 @@ fn debug_shows_the_trail_and_the_signed_texts_but_no_secret() {
 #[test]
 fn signing_time_makes_output_reproducible_and_is_in_the_url() {
     let a = obj()
-        .args(&["--signing-time", "2026-01-02T04:04:05+01:00"])
+        .args(["--signing-time", "2026-01-02T04:04:05+01:00"])
         .output();
     let b = obj()
-        .args(&["--signing-time", "2026-01-02T03:04:05Z"])
+        .args(["--signing-time", "2026-01-02T03:04:05Z"])
         .output();
     assert!(a.status.success());
     assert_eq!(a.stdout, b.stdout);
@@ -537,7 +537,7 @@ fn outscale_command_from_their_docs_works_verbatim() {
             "[P]\naws_access_key_id = OSCACCESSKEY\naws_secret_access_key = OSCSECRET\n",
         )
         .file(".aws/config", "[profile P]\nregion = eu-west-2\n")
-        .args(&[
+        .args([
             "s3://BUCKET/OBJECT",
             "--profile",
             "P",
@@ -558,7 +558,7 @@ fn outscale_command_from_their_docs_works_verbatim() {
 #[test]
 fn no_sign_request_prints_the_bare_url() {
     let out = Presign::new()
-        .args(&[
+        .args([
             "s3://bucket/a b.txt",
             "--region",
             "eu-west-2",
@@ -590,7 +590,7 @@ fn expiry_warning_uses_the_frozen_clock() {
             )
             .file(".aws/config", "[default]\ncredential_process = {HOME}/bin/creds\n")
             .env("PRESIGN_NOW", now)
-            .args(&["s3://b/k", "--signing-time", FROZEN_RFC3339, "--expires-in", "3600"])
+            .args(["s3://b/k", "--signing-time", FROZEN_RFC3339, "--expires-in", "3600"])
             .args(extra)
             .output()
     };
@@ -627,7 +627,7 @@ fn expiry_warning_uses_the_frozen_clock() {
 
 #[test]
 fn help_shows_examples_for_both_providers_and_version_works() {
-    let out = Presign::new().args(&["--help"]).output();
+    let out = Presign::new().args(["--help"]).output();
     assert!(out.status.success());
     let help = text(&out.stdout);
     for part in [
@@ -639,7 +639,7 @@ fn help_shows_examples_for_both_providers_and_version_works() {
     ] {
         assert!(help.contains(part), "help lacks {part}");
     }
-    let out = Presign::new().args(&["--version"]).output();
+    let out = Presign::new().args(["--version"]).output();
     assert!(out.status.success());
     assert_eq!(
         text(&out.stdout).trim(),
@@ -664,20 +664,20 @@ fn on_a_terminal(run: &Presign) -> String {
 #[cfg(target_os = "linux")]
 #[test]
 fn color_on_and_off_decide_the_labels_colour() {
-    let piped = base().args(&["s3://b", "--color", "on"]).output();
+    let piped = base().args(["s3://b", "--color", "on"]).output();
     assert!(
         text(&piped.stderr).contains("\u{1b}["),
         "{:?}",
         text(&piped.stderr)
     );
     let last = base()
-        .args(&["s3://b", "--color", "on", "--col=off"])
+        .args(["s3://b", "--color", "on", "--col=off"])
         .output();
     assert!(!text(&last.stderr).contains('\u{1b}'));
     let term = || base().env("TERM", "xterm");
-    let off = on_a_terminal(&term().args(&["s3://b", "--color", "off"]));
+    let off = on_a_terminal(&term().args(["s3://b", "--color", "off"]));
     assert!(off.contains("error:") && !off.contains('\u{1b}'), "{off:?}");
-    let auto = on_a_terminal(&term().args(&["s3://b", "--color", "auto"]));
+    let auto = on_a_terminal(&term().args(["s3://b", "--color", "auto"]));
     assert!(auto.contains("\u{1b}["), "{auto:?}");
 }
 
@@ -686,7 +686,7 @@ fn color_on_and_off_decide_the_labels_colour() {
 fn error_and_warning_labels_are_coloured_only_on_a_terminal_without_no_color() {
     const RED_BOLD: &str = "\x1b[1m\x1b[31merror:\x1b[0m";
     const YELLOW_BOLD: &str = "\x1b[1m\x1b[33mwarning:\x1b[0m";
-    let error = || Presign::new().env("TERM", "xterm").args(&["s3://bucket"]);
+    let error = || Presign::new().env("TERM", "xterm").args(["s3://bucket"]);
     let shown = on_a_terminal(&error());
     assert!(
         shown.starts_with(&format!(
@@ -708,7 +708,7 @@ fn error_and_warning_labels_are_coloured_only_on_a_terminal_without_no_color() {
     let warned =
         obj()
             .env("TERM", "xterm")
-            .args(&["--signature-version", "s3", "--expires-in", "700000"]);
+            .args(["--signature-version", "s3", "--expires-in", "700000"]);
     let shown = on_a_terminal(&warned);
     assert!(
         shown.contains(&format!(
@@ -869,7 +869,7 @@ fn endpoint_with_userinfo_is_refused() {
                 ".aws/config",
                 &format!("[default]\ns3 =\n  addressing_style = {style}\n"),
             )
-            .args(&["--endpoint-url", endpoint]);
+            .args(["--endpoint-url", endpoint]);
         for args in [&[][..], &["--no-sign-request"]] {
             let out = run.output_with(args);
             let stderr = text(&out.stderr);
@@ -883,7 +883,7 @@ fn endpoint_with_userinfo_is_refused() {
         }
         let out = Presign::new()
             .keys()
-            .args(&["post", "s3://b/k", "--endpoint-url", endpoint])
+            .args(["post", "s3://b/k", "--endpoint-url", endpoint])
             .output();
         assert_eq!(out.status.code(), Some(255), "{}", text(&out.stderr));
     }
@@ -915,14 +915,14 @@ fn signing_time_outside_1970_to_9999_is_refused() {
             &["--signature-version", "s3"],
             &["--no-sign-request"],
         ] {
-            let out = obj().args(&["--signing-time", time]).args(mode).output();
+            let out = obj().args(["--signing-time", time]).args(mode).output();
             let stderr = text(&out.stderr);
             assert_eq!(out.status.code(), Some(252), "{time} {mode:?}: {stderr}");
             assert!(out.stdout.is_empty(), "{time}: {}", text(&out.stdout));
             assert!(stderr.contains(says), "{time}: {stderr}");
         }
         let out = base()
-            .args(&["post", "s3://b/k", "--signing-time", time])
+            .args(["post", "s3://b/k", "--signing-time", time])
             .output();
         assert_eq!(
             out.status.code(),
@@ -937,7 +937,7 @@ fn signing_time_outside_1970_to_9999_is_refused() {
         ("9999-12-31T22:59:59Z", "3600"),
     ] {
         let out = obj()
-            .args(&["--signing-time", time, "--expires-in", expires])
+            .args(["--signing-time", time, "--expires-in", expires])
             .output();
         assert!(out.status.success(), "{time}: {}", text(&out.stderr));
     }
@@ -946,7 +946,7 @@ fn signing_time_outside_1970_to_9999_is_refused() {
 #[test]
 fn negative_offset_signing_time_is_converted_not_panicked() {
     let url = |time: &str| {
-        let out = obj().args(&["--signing-time", time]).output();
+        let out = obj().args(["--signing-time", time]).output();
         assert!(out.status.success(), "{time}: {}", text(&out.stderr));
         text(&out.stdout)
     };
@@ -959,7 +959,7 @@ fn negative_offset_signing_time_is_converted_not_panicked() {
     assert!(late.contains("X-Amz-Date=99991230T230100Z"), "{late}");
     // The POST form's date and expiration are in UTC too.
     let out = base()
-        .args(&[
+        .args([
             "post",
             "s3://b/k",
             "--signing-time",
@@ -999,7 +999,7 @@ fn helper(script: &str) -> Presign {
 fn credential_process_that_prints_without_end_is_stopped_early() {
     let run = helper("echo $$ > \"$HOME/helper.pid\"\nexec yes")
         .env("PRESIGN_CREDENTIAL_PROCESS_TIMEOUT", "600")
-        .args(&["s3://b/k"]);
+        .args(["s3://b/k"]);
     let out = run.output();
     assert_eq!(out.status.code(), Some(255));
     let stderr = text(&out.stderr);
@@ -1060,7 +1060,7 @@ fn gone(pid: &str) -> bool {
 fn credential_process_timeout_kills_the_helpers_children() {
     let run = helper("sleep 60 &\necho $! > \"$HOME/child.pid\"\nwait")
         .env("PRESIGN_CREDENTIAL_PROCESS_TIMEOUT", "0.5")
-        .args(&["s3://b/k"]);
+        .args(["s3://b/k"]);
     let out = run.output();
     assert_eq!(out.status.code(), Some(255), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("did not finish within 0.5 s and was killed"));
@@ -1092,7 +1092,7 @@ fn credential_process_output_is_taken_when_the_helper_exits_though_its_child_hol
         helper_doc()
     ))
     .env("PRESIGN_CREDENTIAL_PROCESS_TIMEOUT", "20")
-    .args(&["s3://b/k", "--signing-time", FROZEN_RFC3339]);
+    .args(["s3://b/k", "--signing-time", FROZEN_RFC3339]);
     let started = std::time::Instant::now();
     let out = run.output();
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -1114,7 +1114,7 @@ fn credential_process_output_is_taken_when_the_helper_exits_though_its_child_hol
 #[cfg(unix)]
 #[test]
 fn credential_process_error_never_quotes_the_helpers_stderr() {
-    let run = helper(&format!("echo 'debug: using key {SECRET}' >&2\nexit 7")).args(&["s3://b/k"]);
+    let run = helper(&format!("echo 'debug: using key {SECRET}' >&2\nexit 7")).args(["s3://b/k"]);
     let out = run.output();
     assert_eq!(out.status.code(), Some(255));
     assert!(out.stdout.is_empty());
@@ -1216,7 +1216,7 @@ fn non_utf8_config_path_is_read() {
     use std::os::unix::ffi::OsStrExt;
     let run = Presign::new()
         .keys()
-        .args(&["s3://b/k", "--signing-time", FROZEN_RFC3339]);
+        .args(["s3://b/k", "--signing-time", FROZEN_RFC3339]);
     let mut path = run.home().as_os_str().as_bytes().to_vec();
     path.extend_from_slice(b"/conf\xff\xfeig");
     let path = std::ffi::OsStr::from_bytes(&path);
@@ -1236,7 +1236,7 @@ fn non_utf8_config_path_is_read() {
 #[test]
 fn profile_name_with_newline_is_escaped_in_errors() {
     let forged = "nope\npresign: error: forged \u{1b}]0;title\u{7}";
-    let out = base().args(&["s3://b/k", "--profile", forged]).output();
+    let out = base().args(["s3://b/k", "--profile", forged]).output();
     assert_eq!(out.status.code(), Some(255));
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -1272,7 +1272,7 @@ fn profile_name_with_newline_is_escaped_in_errors() {
         .env("AWS_SHARED_CREDENTIALS_FILE", "{HOME}/creds\rX")
         .env("AWS_PROFILE", "p\u{9b}q")
         .file(".aws/config", "[profile p\u{9b}q]\nregion = eu-west-1\n")
-        .args(&["--debug"])
+        .args(["--debug"])
         .output();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
@@ -1460,79 +1460,79 @@ fn bad_input_messages_are_exact() {
     let region = |run: Presign| run.env("AWS_REGION", "us-east-1");
     let cases: Vec<(Presign, i32, &str)> = vec![
         (
-            base().args(&["s3://bucket"]),
+            base().args(["s3://bucket"]),
             252,
             "s3://bucket/ names no object key (give s3://BUCKET/KEY)",
         ),
         (
-            base().args(&["s3://my bucket/k"]),
+            base().args(["s3://my bucket/k"]),
             252,
             "invalid bucket name \"my bucket\": a bucket name is 1 to 255 letters, digits, '.', '-' or '_', or an access point ARN",
         ),
         (
-            obj().args(&["--expires-in", "604801"]),
+            obj().args(["--expires-in", "604801"]),
             252,
             "--expires-in 604801 is out of range: SigV4 URLs last from 1 to 604800 seconds (7 days)",
         ),
         (
-            obj().args(&["--expires-in", "1.5"]),
+            obj().args(["--expires-in", "1.5"]),
             255,
             "--expires-in takes whole seconds from 1 to 604800, not '1.5'",
         ),
         (
-            obj().args(&["--expires-ix", "5"]),
+            obj().args(["--expires-ix", "5"]),
             252,
             "unexpected argument '--expires-ix' found (a similar argument exists: '--expires-in'; see 'presign --help')",
         ),
         (
-            obj().args(&["--no"]),
+            obj().args(["--no"]),
             252,
             "ambiguous option: --no could match --no-verify-ssl, --no-paginate, --no-sign-request, --no-cli-pager, --no-cli-auto-prompt (write more of the option's name)",
         ),
         (
-            obj().args(&["600"]),
+            obj().args(["600"]),
             252,
             "Unknown options: 600 (quote a key that has spaces; several objects must each be an s3://BUCKET/KEY)",
         ),
         (
-            obj().args(&["--color", "bogus"]),
+            obj().args(["--color", "bogus"]),
             252,
             "invalid value 'bogus' for '--color <COLOR>' [possible values: on, off, auto] (see 'presign --help')",
         ),
         (
-            obj().args(&["--endpoint-url", "not-a-url"]),
+            obj().args(["--endpoint-url", "not-a-url"]),
             252,
             "bad value for --endpoint-url \"not-a-url\": scheme is missing (use http://HOST/ or https://HOST/)",
         ),
         (
-            obj().args(&["--endpoint-url", "https://u:pw@h.example"]),
+            obj().args(["--endpoint-url", "https://u:pw@h.example"]),
             255,
             "endpoint URL `https://***@h.example` carries user info (user:password@), which S3 never reads and every presigned URL would give away (drop it; credentials come from the profile)",
         ),
         (
-            obj().args(&["--region", "bad region"]),
+            obj().args(["--region", "bad region"]),
             255,
             "provided region_name 'bad region' doesn't match a supported format (a region looks like eu-west-2)",
         ),
         (
-            obj().args(&["--profile", "nosuch"]),
+            obj().args(["--profile", "nosuch"]),
             255,
             "the config profile (nosuch) could not be found (define [profile nosuch] in the config file or [nosuch] in the credentials file, or pick another with --profile)",
         ),
         (
-            region(Presign::new()).args(&["s3://b/k"]),
+            region(Presign::new()).args(["s3://b/k"]),
             253,
             "unable to locate credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add aws_access_key_id and aws_secret_access_key to a profile in ~/.aws/credentials)",
         ),
         (
             region(Presign::new())
                 .env("AWS_ACCESS_KEY_ID", AK)
-                .args(&["s3://b/k"]),
+                .args(["s3://b/k"]),
             255,
             "partial credentials found in env, missing: AWS_SECRET_ACCESS_KEY",
         ),
         (
-            obj().args(&["--cli-auto-prompt"]),
+            obj().args(["--cli-auto-prompt"]),
             255,
             "--cli-auto-prompt: presign has no interactive prompt (drop the option)",
         ),

@@ -51,7 +51,7 @@
 //!
 //! `PRESIGN_CREDS_CASE=name[,name...]` runs only those cases. The one test
 //! collects every mismatch and fails listing each failing case with a short
-//! diff. `cargo test --test creds -- --nocapture` also shows each case's
+//! diff. `cargo test --test it creds:: -- --nocapture` also shows each case's
 //! verdict as it runs.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -67,7 +67,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_presign");
+use crate::support::Presign;
+
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/creds.json");
 const REPLAY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/replay.py");
 const SERVICES: [&str; 6] = ["sts", "sso", "oidc", "signin", "ecs", "imds"];
@@ -506,7 +507,23 @@ impl Setup<'_> {
             .flatten()
             .map(|a| fill(a.as_str().unwrap_or("")))
             .collect();
-        let mut cmd = if self.tls {
+        let mut run = Presign::at_home(&self.home)
+            .env("PRESIGN_NOW", self.frozen)
+            .current_dir(&self.home)
+            .args(&args);
+        let env = self.case["env"].as_object().cloned().unwrap_or_default();
+        for (k, v) in &env {
+            if let Some(v) = v.as_str() {
+                run = run.env(k, &fill(v));
+            }
+        }
+        // The case's instance metadata endpoint is a loopback stand-in.
+        if env.contains_key("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+            && !env.contains_key("AWS_EC2_METADATA_DISABLED")
+        {
+            run = run.env_remove("AWS_EC2_METADATA_DISABLED");
+        }
+        if self.tls {
             let hosts = self.tmp.join("hosts");
             let mut text = String::from("127.0.0.1 localhost\n::1 localhost\n");
             for h in replay.ready["tls_hosts"].as_array().into_iter().flatten() {
@@ -515,40 +532,19 @@ impl Setup<'_> {
             fs::write(&hosts, text).map_err(|e| format!("harness: hosts file: {e}"))?;
             // A private mount namespace in which /etc/hosts names AWS's hosts
             // 127.0.0.1; the host's own /etc/hosts is never touched.
-            let mut c = Command::new("unshare");
-            c.args([
-                "-m",
-                "--",
-                "sh",
-                "-c",
-                r#"mount --bind "$0" /etc/hosts && exec "$@""#,
-            ])
-            .arg(&hosts)
-            .arg(BIN);
-            c
-        } else {
-            Command::new(BIN)
-        };
-        cmd.args(&args).env_clear();
-        cmd.env("HOME", &self.home)
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("TZ", "UTC")
-            .env("PRESIGN_NOW", self.frozen);
-        let env = self.case["env"].as_object().cloned().unwrap_or_default();
-        for (k, v) in &env {
-            if let Some(v) = v.as_str() {
-                cmd.env(k, fill(v));
-            }
+            let mount = r#"mount --bind "$0" /etc/hosts && exec "$@""#;
+            run = run.wrapped([
+                "unshare".as_ref(),
+                "-m".as_ref(),
+                "--".as_ref(),
+                "sh".as_ref(),
+                "-c".as_ref(),
+                mount.as_ref(),
+                hosts.as_os_str(),
+            ]);
         }
-        if !env.contains_key("AWS_EC2_METADATA_SERVICE_ENDPOINT")
-            && !env.contains_key("AWS_EC2_METADATA_DISABLED")
-        {
-            cmd.env("AWS_EC2_METADATA_DISABLED", "true");
-        }
-        cmd.current_dir(&self.home)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut cmd = run.command();
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         run_with_timeout(cmd, RUN_TIMEOUT)
     }
 }

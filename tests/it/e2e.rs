@@ -28,7 +28,7 @@
 //! them. Ceph needs the Debian packages ceph-mon ceph-osd radosgw
 //! ceph-common; `tests/e2e/ceph-start.sh` sets up its throw-away cluster.
 //!
-//! Run with `cargo test --test e2e -- --nocapture` to see each check.
+//! Run with `cargo test --test it e2e:: -- --nocapture` to see each check.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -47,7 +47,8 @@ use presign::{Credentials, EndpointConfig, Expiry, ObjectRequest, Presigner, Sec
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-const BIN: &str = env!("CARGO_BIN_EXE_presign");
+use crate::support::Presign;
+
 const BUCKET: &str = "presign-e2e";
 /// How long a server may take to come up before the test gives up.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -2252,15 +2253,12 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Runs the binary with only HOME, PATH and `env`; returns its one line.
+/// Runs the binary in `home` with `env`; returns its one line.
 fn presign_cli(home: &Path, env: &[(&str, &str)], args: &[String]) -> Result<String, String> {
-    let mut cmd = Command::new(BIN);
-    cmd.env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let mut cmd = Presign::at_home(home)
         .envs(env.iter().copied())
-        .args(args);
+        .args(args)
+        .command();
     let out = run_with_timeout(&mut cmd, Duration::from_secs(30))?;
     let text = out.stdout_text();
     if !out.ok || text.lines().count() != 1 {

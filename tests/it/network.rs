@@ -8,6 +8,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use crate::support::Presign;
+
 const CONFIG: &str =
     "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/dev\nsource_profile = base\n";
 const CREDENTIALS: &str = "[base]\naws_access_key_id = AKIABASE000000000000\naws_secret_access_key = basesecret/wJalrXUtnFEMI\n";
@@ -77,18 +79,12 @@ fn home() -> tempfile::TempDir {
 /// presign in `home` with only `env` (and HOME, PATH, a frozen clock,
 /// instance metadata off).
 fn presign(home: &Path, env: &[(&str, String)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_presign"));
-    cmd.env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
+    Presign::at_home(home)
         .env("PRESIGN_NOW", "2026-01-02T03:04:05Z")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_MAX_ATTEMPTS", "1")
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
+        .envs(env.iter().map(|(k, v)| (k, v.as_str())))
+        .args(args)
+        .output()
 }
 
 fn one_line_error(out: &Output, status: i32, needle: &str) {
@@ -374,20 +370,15 @@ fn against(
     let mut env: Vec<(&str, String)> =
         vec![(service_env, format!("http://127.0.0.1:{port}{path}"))];
     env.extend(extra_env.iter().cloned());
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_presign"));
-    cmd.env_clear()
-        .env("HOME", home.path())
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
+    let mut run = Presign::at_home(home.path())
         .env("PRESIGN_NOW", "2026-01-02T03:04:05Z")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .args(args)
         .args(["--cli-read-timeout", "1"]);
-    if service_env != "AWS_EC2_METADATA_SERVICE_ENDPOINT" {
-        cmd.env("AWS_EC2_METADATA_DISABLED", "true");
+    if service_env == "AWS_EC2_METADATA_SERVICE_ENDPOINT" {
+        run = run.env_remove("AWS_EC2_METADATA_DISABLED");
     }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
+    run.output()
 }
 
 fn check_all(

@@ -24,6 +24,8 @@ use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
+use crate::support::Presign;
+
 /// The address AWS CLI v2 called in the recorded runs.
 const RECORDED: &str = "http://127.0.0.1:18555";
 const NOW: &str = "2026-01-02T03:04:05Z";
@@ -208,19 +210,13 @@ fn home(files: &[(String, String)]) -> tempfile::TempDir {
 /// instance metadata off. Every run has a proxy set to `proxy` (the test
 /// server), so that no call can leave the machine.
 fn presign(home: &Path, proxy: &Server, env: &[(String, String)], args: &[String]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_presign"));
-    cmd.env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
+    Presign::at_home(home)
         .env("PRESIGN_NOW", NOW)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("HTTPS_PROXY", proxy.address())
-        .env("HTTP_PROXY", proxy.address())
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
+        .env("HTTPS_PROXY", &proxy.address())
+        .env("HTTP_PROXY", &proxy.address())
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .args(args)
+        .output()
 }
 
 fn strings(items: &[&str]) -> Vec<String> {

@@ -204,7 +204,7 @@ fn every_sigv4a_vector_matches_under_a_frozen_clock() {
 
 #[test]
 fn signatures_are_reproducible_at_a_signing_time() {
-    let run = keyed().args(&[&format!("s3://{MRAP}/k"), "--signing-time", FROZEN]);
+    let run = keyed().args([&format!("s3://{MRAP}/k"), "--signing-time", FROZEN]);
     let first = run.ok();
     assert_eq!(first, run.ok());
     assert!(first.contains("X-Amz-Date=20260102T030405Z&"), "{first}");
@@ -422,19 +422,19 @@ fn multi_region_access_point_refusals() {
         "accelerate and a custom endpoint",
         mrap()
             .file(".aws/config", accelerate)
-            .args(&["--endpoint-url", "https://s3.example.com"]),
+            .args(["--endpoint-url", "https://s3.example.com"]),
         255,
         "A custom endpoint cannot be combined with S3 Accelerate",
     );
     refused(
         "partition of the client region",
-        mrap().args(&["--region", "cn-north-1"]),
+        mrap().args(["--region", "cn-north-1"]),
         255,
         "Client was configured for partition `aws-cn` but bucket referred to partition `aws`",
     );
     refused(
         "partition of the ARN",
-        keyed().args(&[
+        keyed().args([
             "s3://arn:aws-cn:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap/k",
             "--region",
             "eu-west-2",
@@ -459,7 +459,7 @@ fn multi_region_access_point_refusals() {
     );
     refused(
         "SigV2",
-        mrap().args(&["--signature-version", "s3"]),
+        mrap().args(["--signature-version", "s3"]),
         252,
         "need SigV4A",
     );
@@ -474,13 +474,13 @@ fn multi_region_access_point_refusals() {
     );
     refused(
         "an alias that is no host name",
-        keyed().args(&["s3://arn:aws:s3::123456789012:accesspoint/-bad.mrap/k"]),
+        keyed().args(["s3://arn:aws:s3::123456789012:accesspoint/-bad.mrap/k"]),
         255,
         "Invalid Access Point Name",
     );
     refused(
         "a POST form",
-        keyed().args(&["post", &format!("s3://{MRAP}/uploads/${{filename}}")]),
+        keyed().args(["post", &format!("s3://{MRAP}/uploads/${{filename}}")]),
         255,
         "POST policies",
     );
@@ -520,7 +520,7 @@ fn multi_region_settings_aws_cli_v2_does_not_read_change_nothing() {
 #[test]
 fn a_custom_endpoint_is_not_used_for_multi_region_access_points() {
     let out = mrap()
-        .args(&["--endpoint-url", "http://127.0.0.1:9000"])
+        .args(["--endpoint-url", "http://127.0.0.1:9000"])
         .env("AWS_USE_DUALSTACK_ENDPOINT", "true")
         .output();
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -564,20 +564,20 @@ fn outposts_access_point_refusals() {
     refused(
         "use_arn_region false",
         outpost()
-            .args(&["--region", "eu-west-2"])
+            .args(["--region", "eu-west-2"])
             .env("AWS_S3_USE_ARN_REGION", "false"),
         255,
         "region from ARN `us-west-2` does not match client region `eu-west-2`",
     );
     refused(
         "partition",
-        outpost().args(&["--region", "cn-north-1"]),
+        outpost().args(["--region", "cn-north-1"]),
         255,
         "Client was configured for partition `aws-cn` but ARN",
     );
     refused(
         "an outpost id that is no host label",
-        keyed().args(&[
+        keyed().args([
             "s3://arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-/accesspoint/myap/k",
         ]),
         252,
@@ -585,19 +585,19 @@ fn outposts_access_point_refusals() {
     );
     refused(
         "an Outposts bucket ARN",
-        keyed().args(&["s3://arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-1/bucket/b/k"]),
+        keyed().args(["s3://arn:aws:s3-outposts:us-west-2:123456789012:outpost/op-1/bucket/b/k"]),
         252,
         "Outpost Bucket ARNs",
     );
     refused(
         "SigV2",
-        outpost().args(&["--signature-version", "s3"]),
+        outpost().args(["--signature-version", "s3"]),
         252,
         "need SigV4A",
     );
     refused(
         "a POST form",
-        keyed().args(&["post", &format!("s3://{OUTPOST}/k")]),
+        keyed().args(["post", &format!("s3://{OUTPOST}/k")]),
         255,
         "POST policies",
     );
@@ -606,7 +606,7 @@ fn outposts_access_point_refusals() {
 #[test]
 fn outposts_with_a_custom_endpoint_keep_its_authority_only() {
     let url = outpost()
-        .args(&[
+        .args([
             "--endpoint-url",
             "http://outposts.example:8443/ignored/path",
         ])
@@ -620,7 +620,7 @@ fn outposts_with_a_custom_endpoint_keep_its_authority_only() {
     assert!(url.contains("%2Fs3-outposts%2Faws4_request&"), "{url}");
     // The host signed is the one in the URL, port included.
     let out = keyed()
-        .args(&["inspect", url.trim_end(), "--verify"])
+        .args(["inspect", url.trim_end(), "--verify"])
         .output();
     assert!(
         text(&out.stdout).contains("verification:   valid for GET"),
@@ -716,7 +716,7 @@ fn uploads_headers_overrides_and_parameters_are_signed() {
     // A bucket-level request (no key) with a query.
     let url = keyed()
         .args(&[format!("s3://{MRAP}")])
-        .args(&["--param", "list-type=2", "--param", "prefix=logs/"])
+        .args(["--param", "list-type=2", "--param", "prefix=logs/"])
         .ok();
     assert!(
         url.starts_with(&format!("https://{MRAP_HOST}/?list-type=2&prefix=logs%2F&")),
@@ -725,7 +725,7 @@ fn uploads_headers_overrides_and_parameters_are_signed() {
     verify(url.trim_end(), "GET", &[]).unwrap();
     refused(
         "X-Amz-Region-Set is the signer's",
-        mrap().args(&["--param", "X-Amz-Region-Set=eu-west-1"]),
+        mrap().args(["--param", "X-Amz-Region-Set=eu-west-1"]),
         252,
         "set by the signer",
     );
@@ -736,7 +736,7 @@ fn temporary_credentials_put_the_token_before_the_region_set() {
     let token = "IQoJb3JpZ2luX2Vj+/=token";
     let out = mrap()
         .env("AWS_SESSION_TOKEN", token)
-        .args(&["--debug"])
+        .args(["--debug"])
         .output();
     assert!(out.status.success());
     let url = text(&out.stdout);
@@ -764,7 +764,7 @@ fn temporary_credentials_put_the_token_before_the_region_set() {
 fn json_and_curl_outputs_carry_the_sigv4a_url() {
     let doc: Value = serde_json::from_str(
         &mrap()
-            .args(&[
+            .args([
                 "--method",
                 "PUT",
                 "--content-type",
@@ -786,9 +786,7 @@ fn json_and_curl_outputs_carry_the_sigv4a_url() {
     )
     .unwrap();
 
-    let curl = outpost()
-        .args(&["--method", "PUT", "--format", "curl"])
-        .ok();
+    let curl = outpost().args(["--method", "PUT", "--format", "curl"]).ok();
     assert!(
         curl.starts_with("curl -fsS --path-as-is -T key.txt 'https://myap-123456789012.op-"),
         "{curl}"
@@ -806,7 +804,7 @@ fn json_and_curl_outputs_carry_the_sigv4a_url() {
 fn no_sign_request_prints_the_bare_global_url() {
     let url = run()
         .args(&[format!("s3://{MRAP}/key.txt")])
-        .args(&["--no-sign-request"])
+        .args(["--no-sign-request"])
         .ok();
     assert_eq!(url, format!("https://{MRAP_HOST}/key.txt\n"));
 }
@@ -832,7 +830,7 @@ fn batches_sign_on_every_core_in_input_order() {
     let run = |extra: &[&str]| {
         keyed()
             .env("AWS_REGION", "eu-west-2")
-            .args(&["--from", "-"])
+            .args(["--from", "-"])
             .args(extra)
             .stdin(input.as_bytes())
             .output()
@@ -879,7 +877,7 @@ fn fail_fast_stops_a_queued_batch_at_the_first_bad_line() {
         input.push_str(&format!("s3://{MRAP}/after-{i}\n"));
     }
     let out = keyed()
-        .args(&["--from", "-", "--fail-fast", "--format", "json"])
+        .args(["--from", "-", "--fail-fast", "--format", "json"])
         .stdin(input.as_bytes())
         .output();
     assert_eq!(out.status.code(), Some(252));
@@ -895,7 +893,7 @@ fn fail_fast_stops_a_queued_batch_at_the_first_bad_line() {
 
 #[test]
 fn arguments_and_bare_keys_with_bucket_take_arns_too() {
-    let out = keyed().args(&["--bucket", MRAP, "a.txt", "b/c.txt"]).ok();
+    let out = keyed().args(["--bucket", MRAP, "a.txt", "b/c.txt"]).ok();
     let lines = urls(&out);
     assert_eq!(lines.len(), 2);
     assert!(lines[0].starts_with(&format!("https://{MRAP_HOST}/a.txt?")));
@@ -910,9 +908,9 @@ fn arguments_and_bare_keys_with_bucket_take_arns_too() {
 
 #[test]
 fn inspect_names_the_kind_and_region_set_and_verifies_with_the_derived_key() {
-    let url = mrap().args(&["--expires-in", "600"]).ok();
+    let url = mrap().args(["--expires-in", "600"]).ok();
     let url = url.trim_end();
-    let out = keyed().args(&["inspect", url, "--verify"]).output();
+    let out = keyed().args(["inspect", url, "--verify"]).output();
     let shown = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{shown}");
     for part in [
@@ -928,7 +926,7 @@ fn inspect_names_the_kind_and_region_set_and_verifies_with_the_derived_key() {
     }
     let doc: Value = serde_json::from_str(&text(
         &keyed()
-            .args(&["inspect", url, "--verify", "--format", "json"])
+            .args(["inspect", url, "--verify", "--format", "json"])
             .output()
             .stdout,
     ))
@@ -943,15 +941,15 @@ fn inspect_names_the_kind_and_region_set_and_verifies_with_the_derived_key() {
     let other = run()
         .env("AWS_ACCESS_KEY_ID", AK)
         .env("AWS_SECRET_ACCESS_KEY", "another-secret")
-        .args(&["inspect", url, "--verify"])
+        .args(["inspect", url, "--verify"])
         .output();
     assert_eq!(other.status.code(), Some(1));
     assert!(text(&other.stdout).contains("verification:   INVALID for GET"));
     let moved = url.replacen("/key.txt", "/key.txu", 1);
-    let out = keyed().args(&["inspect", &moved, "--verify"]).output();
+    let out = keyed().args(["inspect", &moved, "--verify"]).output();
     assert_eq!(out.status.code(), Some(1));
     let put = keyed()
-        .args(&["inspect", url, "--verify", "--method", "PUT"])
+        .args(["inspect", url, "--verify", "--method", "PUT"])
         .output();
     assert_eq!(put.status.code(), Some(1));
     assert!(
@@ -969,7 +967,7 @@ fn inspect_names_the_kind_and_region_set_and_verifies_with_the_derived_key() {
         .to_owned();
     let out = keyed()
         .env("PRESIGN_NOW", "2026-01-02T03:30:00Z")
-        .args(&["inspect", &recorded, "--verify"])
+        .args(["inspect", &recorded, "--verify"])
         .output();
     let shown = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{shown}");
@@ -1005,7 +1003,7 @@ fn inspect_refuses_a_broken_sigv4a_url() {
         ),
         (format!("{url}zz"), "DER ECDSA signature"),
     ] {
-        refused(says, keyed().args(&["inspect", &bad]), 252, says);
+        refused(says, keyed().args(["inspect", &bad]), 252, says);
     }
 }
 

@@ -18,7 +18,7 @@
 //! calls (user, access key, policies, roles) and then run presign against
 //! the checking server.
 //!
-//! Skips follow tests/e2e.rs: `PRESIGN_E2E` unset skips (with a printed
+//! Skips follow tests/it/e2e.rs: `PRESIGN_E2E` unset skips (with a printed
 //! reason) when `moto_server` is missing, `PRESIGN_E2E=required` fails
 //! instead, `PRESIGN_E2E=off` skips. `moto_server` is looked up in
 //! `$PRESIGN_E2E_ROOT/bin` (default `~/.cache/presign-e2e/bin`, where
@@ -36,7 +36,8 @@ use base64::Engine as _;
 use serde_json::Value;
 use sha1::{Digest, Sha1};
 
-const BIN: &str = env!("CARGO_BIN_EXE_presign");
+use crate::support::Presign;
+
 /// The account moto puts IAM users and roles in.
 const ACCOUNT: &str = "123456789012";
 const OBJECT: &str = "s3://presign-moto/reports/q1.csv";
@@ -704,17 +705,12 @@ impl Run {
 /// The binary with a cleared environment: HOME, PATH, no instance
 /// metadata, STS at `sts`, and `env`.
 fn presign(home: &Path, sts: &str, env: &[(&str, &str)], args: &[&str]) -> Run {
-    let out = assert_cmd::Command::new(BIN)
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let out = Presign::at_home(home)
         .env("AWS_ENDPOINT_URL_STS", sts)
         .envs(env.iter().copied())
         .args(args)
         .timeout(Duration::from_secs(90))
-        .output()
-        .unwrap();
+        .output();
     Run {
         status: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -5,9 +5,7 @@
 //! keys live here too.
 #![allow(dead_code)] // each suite uses its part
 
-use std::collections::BTreeMap;
-use std::ffi::{OsStr, OsString};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -60,7 +58,10 @@ pub use binary::*;
 
 #[cfg(feature = "cli")]
 mod binary {
+    use std::collections::BTreeMap;
+    use std::ffi::{OsStr, OsString};
     use std::io::Write;
+    use std::path::PathBuf;
     use std::process::{Child, Command, ExitStatus, Output, Stdio};
     use std::time::{Duration, Instant};
 

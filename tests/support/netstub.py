@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Loopback stand-ins for the network conditions tests/network.rs needs.
+"""Loopback stand-ins for the network conditions tests/it/network.rs needs.
 
     netstub.py silent LOG   accepts connections, reads, never answers
     netstub.py proxy LOG    an HTTP proxy that refuses every request with 403

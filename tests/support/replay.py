@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Loopback replay servers for the credential-source vectors (tests/creds.rs).
+"""Loopback replay servers for the credential-source vectors (tests/it/creds.rs).
 
 Python 3.11, standard library only (plus the `openssl` command for TLS cases).
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A loopback S3 Express CreateSession endpoint for tests/s3express.rs.
+"""A loopback S3 Express CreateSession endpoint for tests/it/s3express.rs.
 
     s3express.py CONFIG LOG
 
