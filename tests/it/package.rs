@@ -109,3 +109,80 @@ fn the_package_holds_the_sources_and_docs_and_nothing_that_needs_the_repository(
     }
     assert_eq!(listed, expected);
 }
+
+/// `major.minor[.patch]` as numbers, for comparing Rust versions.
+fn rust_version(text: &str) -> [u64; 3] {
+    let mut parts = [0; 3];
+    for (part, n) in parts.iter_mut().zip(text.split('.')) {
+        *part = n
+            .parse()
+            .unwrap_or_else(|_| panic!("not a version: {text}"));
+    }
+    parts
+}
+
+/// The crates a user's build compiles with every feature, as `name version`.
+fn normal_tree_with_versions() -> Vec<(String, String)> {
+    let out = cargo(&[
+        "tree",
+        "-e",
+        "normal",
+        "--prefix",
+        "none",
+        "--format",
+        "{p}",
+        "--all-features",
+    ]);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            Some((
+                words.next()?.to_owned(),
+                words.next()?.trim_start_matches('v').to_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// `rust-version` is the oldest Rust that builds presign: no crate a user's
+/// build compiles (every feature on) declares a newer one, and the GitHub
+/// workflow's MSRV job builds with exactly that toolchain. (Language
+/// features are the compiler's to check, which that job does; the standard
+/// library's APIs are checked here by clippy's `incompatible_msrv`, which
+/// reads the same field.)
+#[test]
+fn no_dependency_needs_a_newer_rust_than_rust_version() {
+    let out = cargo(&["metadata", "--format-version", "1", "--locked"]);
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let packages = meta["packages"].as_array().unwrap();
+    let ours = packages
+        .iter()
+        .find(|p| p["name"] == "presign")
+        .and_then(|p| p["rust_version"].as_str())
+        .expect("presign states a rust-version");
+    let tree = normal_tree_with_versions();
+    assert!(tree.len() > 20, "{tree:?}");
+    let mut newer = Vec::new();
+    for (name, version) in &tree {
+        let package = packages
+            .iter()
+            .find(|p| p["name"] == name.as_str() && p["version"] == version.as_str())
+            .unwrap_or_else(|| panic!("{name} {version} is not in cargo metadata"));
+        if let Some(needs) = package["rust_version"].as_str()
+            && rust_version(needs) > rust_version(ours)
+        {
+            newer.push(format!("{name} {version} needs Rust {needs}"));
+        }
+    }
+    assert!(newer.is_empty(), "rust-version is {ours}, but {newer:?}");
+    let workflow = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/workflows/ci.yml"),
+    )
+    .unwrap();
+    assert!(
+        workflow.contains(&format!("dtolnay/rust-toolchain@{ours}\n")),
+        "the msrv job must build with Rust {ours}"
+    );
+}
