@@ -170,6 +170,8 @@ mod binary {
                 use std::os::unix::fs::PermissionsExt;
                 std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
             }
+            #[cfg(not(unix))]
+            let _ = executable;
             self
         }
 
@@ -427,10 +429,17 @@ mod binary {
         }
     }
 
+    /// The status of a process that exited with `code`.
     #[cfg(unix)]
     fn exit_status(code: i32) -> ExitStatus {
         use std::os::unix::process::ExitStatusExt;
         ExitStatus::from_raw((code & 0xff) << 8)
+    }
+
+    #[cfg(windows)]
+    fn exit_status(code: i32) -> ExitStatus {
+        use std::os::windows::process::ExitStatusExt;
+        ExitStatus::from_raw(code as u32)
     }
 
     /// `text` without SGR escapes (`ESC [ ... m`): the styles of presign's
