@@ -142,7 +142,9 @@
 //! access key it names, says whether S3 would accept it at an instant.
 //!
 //! ```
-//! use presign::{Credentials, EndpointConfig, Expiry, Inspected, ObjectRequest, Presigner, SecretString};
+//! use presign::{
+//!     Cause, Credentials, EndpointConfig, Expiry, Inspected, ObjectRequest, Presigner, SecretString,
+//! };
 //! use time::macros::datetime;
 //!
 //! # let endpoint = EndpointConfig::in_region("eu-west-2");
@@ -159,10 +161,16 @@
 //! assert!(inspected.verify(&secret, "GET", &[], later)?.valid());
 //! // An hour and more after signing, the URL has expired.
 //! let too_late = datetime!(2026-01-02 04:04:05 UTC);
-//! assert!(!inspected.verify(&secret, "GET", &[], too_late)?.valid());
-//! // Another secret does not verify.
+//! let expired = inspected.verify(&secret, "GET", &[], too_late)?;
+//! assert!(!expired.valid());
+//! assert_eq!(expired.causes, [Cause::Expired { at: datetime!(2026-01-02 04:04:05 UTC) }]);
+//! // Another secret does not verify; nor does another method, and the
+//! // likely causes say why.
 //! let wrong = SecretString::from("not the secret");
-//! assert!(!inspected.verify(&wrong, "GET", &[], later)?.valid());
+//! let v = inspected.verify(&wrong, "GET", &[], later)?;
+//! assert!(!v.valid() && v.causes == [Cause::SecretOrUrlChanged]);
+//! let put = inspected.verify(&secret, "PUT", &[], later)?;
+//! assert!(matches!(&put.causes[..], [Cause::OtherMethod { signed: "GET", .. }]));
 //! # Ok::<(), presign::Error>(())
 //! ```
 #![forbid(unsafe_code)]
